@@ -3,6 +3,10 @@
  * reads it from a JSON file (see testbed/README.md); tests build it in code from `defaultLayout()`.
  */
 
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
 export type ObjectType = 'secrets' | 'keys' | 'certificates'
 
 /** Access-policy permissions, as in the Azure portal (lower case): e.g. `get list backup restore`. */
@@ -69,48 +73,32 @@ export interface TestbedLayout {
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com'
 export const DEFAULT_AUDIENCE = 'api://AzureADTokenExchange'
+export const DEFAULT_LAYOUT_PATH = join(dirname(fileURLToPath(import.meta.url)), 'layout.json')
 
-/** The default layout: prod and staging (same world), protected (purge protection), elsewhere (another geography). */
+/** Reads and checks a layout file (JSON, schema in testbed/README.md). */
+export function loadLayout(path: string): TestbedLayout {
+  const layout = JSON.parse(readFileSync(path, 'utf8')) as TestbedLayout
+  const problems: string[] = []
+  if (typeof layout.tenantId !== 'string') problems.push('tenantId must be a string')
+  if (!Array.isArray(layout.apps) || layout.apps.length === 0)
+    problems.push('apps must list at least one app')
+  if (!layout.github?.repository?.includes('/')) problems.push('github.repository must be owner/name')
+  if (!Array.isArray(layout.vaults)) problems.push('vaults must be a list')
+  for (const vault of layout.vaults ?? []) {
+    if (!/^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(vault.name ?? '')) {
+      problems.push(`vault name '${vault.name}' must be 3-24 letters, digits and dashes`)
+    }
+    const days = vault.softDeleteRetentionDays ?? 90
+    if (days < 7 || days > 90) problems.push(`vault '${vault.name}': softDeleteRetentionDays must be 7-90`)
+    if (!vault.subscriptionId || !vault.geography) {
+      problems.push(`vault '${vault.name}': subscriptionId and geography are required`)
+    }
+  }
+  if (problems.length) throw new Error(`Invalid test bed layout ${path}:\n- ${problems.join('\n- ')}`)
+  return layout
+}
+
+/** The default layout (testbed/layout.json): prod and staging (one world), protected (purge protection), elsewhere (another geography). */
 export function defaultLayout(): TestbedLayout {
-  const tenantId = '72f988bf-0000-4000-8000-00000000a001'
-  const subscriptionId = '5f1c0000-0000-4000-8000-00000000b001'
-  const app: AppRegistration = {
-    clientId: 'a11c0000-0000-4000-8000-00000000c001',
-    objectId: 'a11c0000-0000-4000-8000-00000000d001',
-    clientSecret: 'test-bed-client-secret',
-    federatedCredentials: [
-      {
-        issuer: GITHUB_ISSUER,
-        subject: 'repo:octo-org/octo-repo:ref:refs/heads/main',
-        audiences: [DEFAULT_AUDIENCE]
-      }
-    ]
-  }
-  const admin: RoleAssignment[] = [{ principalId: app.objectId, role: 'Key Vault Administrator' }]
-  const vault = (name: string, extra: Partial<VaultConfig> = {}): VaultConfig => ({
-    name,
-    subscriptionId,
-    location: 'westeurope',
-    geography: 'Europe',
-    softDeleteRetentionDays: 90,
-    purgeProtection: false,
-    accessModel: 'rbac',
-    roleAssignments: admin,
-    ...extra
-  })
-  return {
-    tenantId,
-    apps: [app],
-    github: {
-      repository: 'octo-org/octo-repo',
-      subject: 'repo:octo-org/octo-repo:ref:refs/heads/main',
-      runId: '1001'
-    },
-    vaults: [
-      vault('prod'),
-      vault('staging'),
-      vault('protected', { purgeProtection: true }),
-      vault('elsewhere', { location: 'eastus', geography: 'United States' })
-    ]
-  }
+  return loadLayout(DEFAULT_LAYOUT_PATH)
 }
