@@ -1,0 +1,161 @@
+import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { BackupFolderWriter, resolveInside, verifyBackupFolder } from '../../src/adapters/folder.js'
+import {
+  blobFile,
+  buildManifest,
+  manifestItem,
+  MANIFEST_FORMAT_VERSION,
+  parseManifest,
+  serializeManifest,
+  sha256Hex,
+  type Manifest
+} from '../../src/core/manifest.js'
+import { item } from './fakes.js'
+
+const base = {
+  tool: { name: 'keyvault-backup', version: '0.1.0' },
+  createdAt: '2026-11-28T12:00:00.000Z',
+  source: { vaultUrl: 'https://prod.vault.azure.net', vaultName: 'prod', cloud: 'AzureCloud', tenantId: 't' },
+  skipped: [],
+  failed: [{ type: 'secrets' as const, name: 'huge', reason: 'too many versions' }]
+}
+
+function sample(): Manifest {
+  const bytes = new TextEncoder().encode('blob')
+  const blob = { size: bytes.length, sha256: sha256Hex(bytes) }
+  return buildManifest({
+    ...base,
+    items: [
+      manifestItem(item('keys', 'signing'), { file: 'keys/signing.blob', ...blob }, 2),
+      manifestItem(
+        item('secrets', 'db', { tags: { env: 'prod' }, contentType: 'text/plain' }),
+        { file: 'secrets/db.blob', ...blob },
+        3
+      )
+    ]
+  })
+}
+
+describe('manifest', () => {
+  it('holds every field restore needs, in a stable order', () => {
+    const m = sample()
+    expect(m.formatVersion).toBe(MANIFEST_FORMAT_VERSION)
+    expect(m.items.map(i => `${i.type}/${i.name}`)).toEqual(['secrets/db', 'keys/signing'])
+    expect(m.items[0]).toEqual({
+      type: 'secrets',
+      name: 'db',
+      file: 'secrets/db.blob',
+      size: 4,
+      sha256: sha256Hex('blob'),
+      versionCount: 3,
+      enabled: true,
+      contentType: 'text/plain',
+      tags: { env: 'prod' }
+    })
+    expect(m.failed).toHaveLength(1)
+  })
+
+  it('round-trips through serialize and parse', () => {
+    const m = sample()
+    expect(parseManifest(serializeManifest(m))).toEqual(m)
+  })
+
+  it.each([
+    ['an unknown format version', (m: Manifest) => ({ ...m, formatVersion: 2 }), /format version 2/],
+    [
+      'a path that climbs out',
+      (m: Manifest) => ({ ...m, items: [{ ...m.items[0], file: '../../etc/passwd' }] }),
+      /not secrets\/db\.blob/
+    ],
+    ['an absolute path', (m: Manifest) => ({ ...m, items: [{ ...m.items[0], file: '/tmp/x' }] }), /is not/],
+    [
+      'a name with a slash',
+      (m: Manifest) => ({ ...m, items: [{ ...m.items[0], name: 'a/b' }] }),
+      /invalid name/
+    ],
+    [
+      'a duplicate',
+      (m: Manifest) => ({
+        ...m,
+        items: [m.items[0], { ...m.items[0], name: 'DB', file: 'secrets/DB.blob' }]
+      }),
+      /listed twice/
+    ],
+    ['a bad hash', (m: Manifest) => ({ ...m, items: [{ ...m.items[0], sha256: 'abc' }] }), /invalid sha256/],
+    [
+      'a zero version count',
+      (m: Manifest) => ({ ...m, items: [{ ...m.items[0], versionCount: 0 }] }),
+      /versionCount/
+    ],
+    [
+      'an unknown type',
+      (m: Manifest) => ({ ...m, items: [{ ...m.items[0], type: 'blobs' }] }),
+      /unknown type/
+    ]
+  ])('rejects %s', (_, edit, message) => {
+    expect(() => parseManifest(JSON.stringify(edit(sample())))).toThrow(message)
+  })
+
+  it('rejects text that is not JSON', () => {
+    expect(() => parseManifest('{')).toThrow(/not valid JSON/)
+  })
+
+  it('refuses blob paths for names Key Vault would never return', () => {
+    expect(blobFile('secrets', 'ok-name')).toBe('secrets/ok-name.blob')
+    expect(() => blobFile('secrets', '../x')).toThrow(/unexpected object name/)
+  })
+})
+
+describe('backup folder', () => {
+  let root: string
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'kvb-unit-'))
+  })
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true })
+  })
+
+  async function writeSample(): Promise<{ sha256: string }> {
+    const writer = new BackupFolderWriter(root)
+    const a = await writer.writeBlob('secrets/db.blob', new Uint8Array([1, 2, 3]))
+    const b = await writer.writeBlob('keys/signing.blob', new Uint8Array([4, 5]))
+    const manifest = buildManifest({
+      ...base,
+      items: [
+        manifestItem(item('secrets', 'db'), { file: 'secrets/db.blob', ...a }, 1),
+        manifestItem(item('keys', 'signing'), { file: 'keys/signing.blob', ...b }, 1)
+      ]
+    })
+    const written = await writer.writeManifest(manifest)
+    expect(writer.files()).toHaveLength(3)
+    return written
+  }
+
+  it('verifies an intact folder and its manifest hash', async () => {
+    const { sha256 } = await writeSample()
+    expect(sha256).toBe(sha256Hex(await readFile(join(root, 'manifest.json'))))
+    const result = await verifyBackupFolder(root, sha256)
+    expect(result.problems).toEqual([])
+    expect(result.manifest.items).toHaveLength(2)
+  })
+
+  it('catches a flipped byte, a missing blob and a wrong manifest hash', async () => {
+    await writeSample()
+    await writeFile(join(root, 'secrets/db.blob'), new Uint8Array([1, 2, 4]))
+    await unlink(join(root, 'keys/signing.blob'))
+    const result = await verifyBackupFolder(root, '0'.repeat(64))
+    expect(result.problems).toEqual([
+      expect.stringMatching(/manifest.json has SHA-256/),
+      expect.stringMatching(/secrets\/db.blob has SHA-256/),
+      'keys/signing.blob is missing'
+    ])
+  })
+
+  it('never resolves a path outside the folder', () => {
+    expect(() => resolveInside(root, '../x')).toThrow(/outside/)
+    expect(() => resolveInside(root, '/etc/passwd')).toThrow(/outside/)
+    expect(resolveInside(root, 'secrets/a.blob')).toBe(join(root, 'secrets/a.blob'))
+  })
+})

@@ -1,0 +1,182 @@
+import { RateController } from '../../src/core/rate.js'
+import { backoffDelay, classifyFailure, readRetryAfter } from '../../src/core/retry.js'
+import { FakeClock, restError } from './fakes.js'
+
+const NOW = Date.parse('2026-11-28T12:00:00Z')
+
+describe('classifyFailure', () => {
+  it.each([
+    ['429', 'throttled', restError(429)],
+    ['503', 'transient', restError(503)],
+    ['500', 'transient', restError(500)],
+    ['408', 'transient', restError(408)],
+    ['501', 'fatal', restError(501)],
+    ['403', 'fatal', restError(403)],
+    ['404', 'fatal', restError(404)],
+    ['ECONNRESET', 'transient', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+    ['cause ETIMEDOUT', 'transient', Object.assign(new Error('x'), { cause: { code: 'ETIMEDOUT' } })],
+    ['plain error', 'fatal', new Error('boom')],
+    ['string', 'fatal', 'boom'],
+    ['null', 'fatal', null]
+  ])('%s is %s', (_, kind, error) => {
+    expect(classifyFailure(error, NOW).kind).toBe(kind)
+  })
+
+  it('carries Retry-After on a 429', () => {
+    expect(classifyFailure(restError(429, 'slow down', { 'retry-after': '7' }), NOW)).toEqual({
+      kind: 'throttled',
+      retryAfterMs: 7000
+    })
+  })
+})
+
+describe('readRetryAfter', () => {
+  it.each([
+    [{ 'retry-after': '3' }, 3000],
+    [{ 'retry-after': '0' }, 0],
+    [{ 'Retry-After': '2' }, 2000],
+    [{ 'retry-after-ms': '250' }, 250],
+    [{ 'x-ms-retry-after-ms': '1500' }, 1500],
+    [{ 'retry-after': 'Sat, 28 Nov 2026 12:00:05 GMT' }, 5000],
+    [{ 'retry-after': 'soon' }, undefined],
+    [{}, undefined]
+  ])('%j -> %s', (headers, expected) => {
+    expect(readRetryAfter(headers, NOW)).toBe(expected)
+  })
+})
+
+describe('backoffDelay', () => {
+  it.each([
+    [0, 0, 500],
+    [0, 0.999999, 1000],
+    [1, 0, 1000],
+    [3, 1 - 1e-9, 8000],
+    [4, 0.5, 12000],
+    [9, 0, 8000] // capped at 16 s base
+  ])('attempt %d, random %d -> %d ms', (attempt, random, expected) => {
+    expect(backoffDelay(attempt, 1000, 16000, () => random)).toBe(expected)
+  })
+})
+
+function controller(clock: FakeClock, concurrency = 4, random = () => 0.5) {
+  return new RateController({ concurrency, clock, sleep: clock.sleep, random })
+}
+
+describe('RateController retries', () => {
+  it('honours Retry-After on a 429', async () => {
+    const clock = new FakeClock()
+    const rate = controller(clock)
+    let calls = 0
+    const result = await rate.run(async () => {
+      if (calls++ === 0) throw restError(429, 'throttled', { 'retry-after': '9' })
+      return 'ok'
+    })
+    expect(result).toBe('ok')
+    expect(clock.sleeps).toEqual([9000])
+    expect(rate.stats.throttled).toBe(1)
+  })
+
+  it('backs off exponentially with jitter when a 429 carries no Retry-After', async () => {
+    const clock = new FakeClock()
+    const rate = controller(clock, 4, () => 0)
+    let calls = 0
+    await rate.run(async () => {
+      if (calls++ < 4) throw restError(429)
+      return 'ok'
+    })
+    expect(clock.sleeps).toEqual([500, 1000, 2000, 4000])
+  })
+
+  it('retries 503 and connection resets a bounded number of times', async () => {
+    const clock = new FakeClock()
+    const rate = new RateController({ concurrency: 2, clock, sleep: clock.sleep, maxTransientRetries: 3 })
+    let calls = 0
+    const failure = await rate
+      .run(async () => {
+        calls++
+        throw calls % 2 ? restError(503) : Object.assign(new Error('reset'), { code: 'ECONNRESET' })
+      })
+      .catch((e: unknown) => e)
+    expect(calls).toBe(4)
+    expect((failure as Error).message).toBe('reset')
+  })
+
+  it('does not retry fatal errors', async () => {
+    const clock = new FakeClock()
+    const rate = controller(clock)
+    let calls = 0
+    await expect(
+      rate.run(async () => {
+        calls++
+        throw restError(403, 'forbidden')
+      })
+    ).rejects.toThrow('forbidden')
+    expect(calls).toBe(1)
+    expect(clock.sleeps).toEqual([])
+  })
+
+  it('caps a huge Retry-After', async () => {
+    const clock = new FakeClock()
+    const rate = controller(clock)
+    let calls = 0
+    await rate.run(async () => {
+      if (calls++ === 0) throw restError(429, 'x', { 'retry-after': '100000' })
+      return 1
+    })
+    expect(clock.sleeps).toEqual([120000])
+  })
+})
+
+describe('RateController concurrency', () => {
+  it('never runs more calls than the limit', async () => {
+    const clock = new FakeClock()
+    const rate = controller(clock, 3)
+    let active = 0
+    let peak = 0
+    const call = async (): Promise<void> => {
+      active++
+      peak = Math.max(peak, active)
+      await new Promise(resolve => setImmediate(resolve))
+      active--
+    }
+    await Promise.all(Array.from({ length: 20 }, () => rate.run(call)))
+    expect(peak).toBe(3)
+  })
+
+  it('halves on throttling (once per burst) and grows back after successes', async () => {
+    const clock = new FakeClock()
+    const rate = controller(clock, 8)
+    let throttle = 4
+    const call = async (): Promise<void> => {
+      await new Promise(resolve => setImmediate(resolve))
+      if (throttle > 0) {
+        throttle--
+        throw restError(429, 'throttled', { 'retry-after': '1' })
+      }
+    }
+    await Promise.all(Array.from({ length: 8 }, () => rate.run(call)))
+    // Four 429s within one cooldown window: one halving, not four.
+    expect(rate.concurrency).toBeGreaterThanOrEqual(4)
+    expect(rate.concurrency).toBeLessThan(8)
+    await Promise.all(Array.from({ length: 100 }, () => rate.run(async () => undefined)))
+    expect(rate.concurrency).toBe(8)
+  })
+
+  it('completes every call under a sustained storm', async () => {
+    const clock = new FakeClock()
+    const rate = controller(clock, 8, () => 0.3)
+    let served = 0
+    // A bucket that admits one call per simulated second.
+    let nextFree = clock.now()
+    const call = async (): Promise<number> => {
+      await new Promise(resolve => setImmediate(resolve))
+      if (clock.now() < nextFree) throw restError(429)
+      nextFree = clock.now() + 1000
+      return ++served
+    }
+    const results = await Promise.all(Array.from({ length: 30 }, () => rate.run(call)))
+    expect(results).toHaveLength(30)
+    expect(served).toBe(30)
+    expect(rate.stats.throttled).toBeGreaterThan(0)
+  })
+})

@@ -1,0 +1,189 @@
+import { describeVaultError, errorMessage } from '../../src/core/errors.js'
+import type { ItemOutcome } from '../../src/core/outcomes.js'
+import { ProgressReporter } from '../../src/core/progress.js'
+import { renderBackupSummary, type BackupReport } from '../../src/core/report.js'
+import { escapeLog, escapeMarkdown } from '../../src/core/text.js'
+import { backupOutputs, failureMessage } from '../../src/outputs.js'
+import { FakeClock, MemoryLog, restError } from './fakes.js'
+
+const outcome = (name: string, status: ItemOutcome['status'], reason?: string): ItemOutcome => ({
+  type: 'secrets',
+  name,
+  status,
+  ...(reason && { reason }),
+  versionCount: 1
+})
+
+describe('escaping free text', () => {
+  it('keeps a newline from starting a workflow command in the log', () => {
+    const text = escapeLog('x\n::set-output name=a::b\r\n::add-mask::y')
+    expect(text).not.toMatch(/[\r\n]/)
+    expect(text).not.toContain('::')
+  })
+
+  it('keeps Markdown and HTML in a tag from rendering in the summary', () => {
+    const text = escapeMarkdown('<img src=x onerror=alert(1)> | **bold** [link](http://x)\n# heading')
+    expect(text).not.toMatch(/[<>\n]/)
+    expect(text).not.toMatch(/(^|[^\\])\|/)
+    expect(text).toContain('\\*\\*bold\\*\\*')
+  })
+})
+
+describe('renderBackupSummary', () => {
+  const report = (outcomes: ItemOutcome[], extra: Partial<BackupReport> = {}): BackupReport => ({
+    vaultUrl: 'https://prod.vault.azure.net',
+    dryRun: false,
+    outcomes,
+    items: [],
+    ...extra
+  })
+
+  it('shows totals per type, the failures with reasons and the artifact', () => {
+    const md = renderBackupSummary(
+      report(
+        [
+          outcome('a', 'backed-up'),
+          outcome('b', 'failed', 'denied'),
+          { type: 'keys', name: 'c', status: 'skipped', reason: 'owned by certificate' }
+        ],
+        {
+          artifact: {
+            name: 'kvb',
+            id: 42,
+            url: 'https://github.com/o/r/actions/runs/1/artifacts/42',
+            digest: 'abc'
+          }
+        }
+      )
+    )
+    expect(md).toContain('| secrets | 1 | 0 | 1 |')
+    expect(md).toContain('| keys | 0 | 1 | 0 |')
+    expect(md).toContain('| **total** | 1 | 1 | 1 |')
+    expect(md).toContain('| secrets | b | denied |')
+    expect(md).toContain('[kvb](https://github.com/o/r/actions/runs/1/artifacts/42) (id 42')
+  })
+
+  it('cuts the items table off past the limit and says how many were left out', () => {
+    const many = Array.from({ length: 25 }, (_, i) => outcome(`s${i}`, 'backed-up'))
+    const md = renderBackupSummary(report(many), 10)
+    expect(md.split('\n').filter(l => l.startsWith('| secrets | s'))).toHaveLength(10)
+    expect(md).toContain('…and 15 more items not shown.')
+  })
+
+  it('escapes tags and content types', () => {
+    const md = renderBackupSummary({
+      ...report([outcome('a', 'backed-up')]),
+      items: [
+        {
+          type: 'secrets',
+          name: 'a',
+          file: 'secrets/a.blob',
+          size: 1,
+          sha256: '0'.repeat(64),
+          versionCount: 1,
+          enabled: true,
+          contentType: 'text/<b>x</b>',
+          tags: { note: 'a|b\n## pwned' }
+        }
+      ]
+    })
+    expect(md).not.toContain('<b>')
+    expect(md).not.toContain('\n## pwned')
+  })
+})
+
+describe('describeVaultError', () => {
+  it.each([
+    [
+      'RBAC message names the action',
+      restError(
+        403,
+        "Caller is not authorized to perform action on resource. Action: 'Microsoft.KeyVault/vaults/keys/backup/action'"
+      ),
+      'keys',
+      'backup',
+      /data action 'Microsoft.KeyVault\/vaults\/keys\/backup\/action'.*Key Vault Crypto Officer/
+    ],
+    [
+      'access policy message names the permission',
+      restError(
+        403,
+        "The user, group or application 'appid=x;oid=y' does not have secrets backup permission on key vault 'prod;location=westeurope'."
+      ),
+      'secrets',
+      'backup',
+      /access policy.*'backup' permission on secrets/
+    ],
+    [
+      'bare 403 on listing falls back to the needed action',
+      restError(403, 'Forbidden'),
+      'secrets',
+      'list',
+      /secrets\/readMetadata\/action.*Key Vault Secrets Officer/
+    ],
+    [
+      'bare 403 on certificates',
+      restError(403, 'Forbidden'),
+      'certificates',
+      'backup',
+      /certificates\/backup\/action.*Key Vault Certificates Officer/
+    ],
+    [
+      'other errors keep status and message',
+      restError(404, 'A secret with name x was not found'),
+      'secrets',
+      'backup',
+      /^A secret with name x was not found \(404\)$/
+    ]
+  ] as const)('%s', (_, error, type, op, expected) => {
+    expect(describeVaultError(error, type, op)).toMatch(expected)
+  })
+
+  it('errorMessage handles anything thrown', () => {
+    expect(errorMessage(new Error('a'))).toBe('a')
+    expect(errorMessage('b')).toBe('b')
+    expect(errorMessage({ c: 1 })).toBe('{"c":1}')
+    expect(errorMessage(undefined)).toBe('undefined')
+  })
+})
+
+describe('outputs', () => {
+  it('counts and names the first failures', () => {
+    const r: BackupReport = {
+      vaultUrl: 'u',
+      dryRun: false,
+      outcomes: [outcome('a', 'backed-up'), outcome('b', 'failed', 'why'), outcome('c', 'skipped', 'x')],
+      items: [],
+      manifestSha256: 'f'.repeat(64),
+      backupPath: '/tmp/b'
+    }
+    expect(backupOutputs(r)).toMatchObject({
+      'backed-up': '1',
+      skipped: '1',
+      failed: '1',
+      'manifest-sha256': 'f'.repeat(64),
+      'artifact-id': ''
+    })
+    expect(failureMessage(r)).toBe("1 of 2 items failed:\nsecrets 'b': why")
+    expect(failureMessage({ ...r, outcomes: [outcome('a', 'backed-up')] })).toBeUndefined()
+  })
+})
+
+describe('ProgressReporter', () => {
+  it('logs at most once per interval, with counts and rate', () => {
+    const clock = new FakeClock()
+    const log = new MemoryLog()
+    const progress = new ProgressReporter(clock, log, 5000, () => 4)
+    progress.setTotal(10)
+    progress.record('backed-up')
+    progress.maybeReport()
+    expect(log.lines).toEqual([])
+    clock.t += 5000
+    progress.record('failed')
+    progress.maybeReport()
+    progress.maybeReport()
+    expect(log.lines).toEqual([
+      'info: Progress: 2/10 items, 1 backed up, 1 failed, 0.4 items/s, concurrency 4'
+    ])
+  })
+})

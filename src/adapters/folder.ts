@@ -1,0 +1,112 @@
+import { createReadStream } from 'node:fs'
+import { lstat, mkdir, readFile, realpath, rename, writeFile } from 'node:fs/promises'
+import { dirname, join, relative, resolve, sep } from 'node:path'
+import type { BlobSink } from '../core/backup.js'
+import {
+  MANIFEST_FILE,
+  parseManifest,
+  serializeManifest,
+  sha256Hex,
+  type Manifest
+} from '../core/manifest.js'
+import { createHash } from 'node:crypto'
+
+/** Writes blobs and the manifest into the backup folder, one file per blob as it arrives. */
+export class BackupFolderWriter implements BlobSink {
+  private readonly written: string[] = []
+
+  constructor(readonly root: string) {}
+
+  /** Writes one blob (via a temporary name, so a killed run never leaves a half blob under a good name). */
+  async writeBlob(file: string, bytes: Uint8Array): Promise<{ size: number; sha256: string }> {
+    const target = this.resolveInside(file)
+    await mkdir(dirname(target), { recursive: true })
+    await writeFile(`${target}.partial`, bytes)
+    await rename(`${target}.partial`, target)
+    this.written.push(target)
+    return { size: bytes.length, sha256: sha256Hex(bytes) }
+  }
+
+  /** Writes `manifest.json` and returns its path and SHA-256. */
+  async writeManifest(manifest: Manifest): Promise<{ path: string; sha256: string }> {
+    const text = serializeManifest(manifest)
+    const path = this.resolveInside(MANIFEST_FILE)
+    await mkdir(this.root, { recursive: true })
+    await writeFile(path, text)
+    this.written.push(path)
+    return { path, sha256: sha256Hex(text) }
+  }
+
+  /** Absolute paths of every file written, for the artifact upload (stale files are not uploaded). */
+  files(): string[] {
+    return [...this.written]
+  }
+
+  private resolveInside(file: string): string {
+    return resolveInside(this.root, file)
+  }
+}
+
+/** Resolves a relative path under root; throws if it would land outside. */
+export function resolveInside(root: string, file: string): string {
+  const base = resolve(root)
+  const target = resolve(base, file)
+  const rel = relative(base, target)
+  if (rel === '' || rel.startsWith('..') || rel.startsWith(sep) || resolve(base, rel) !== target) {
+    throw new Error(`path '${file}' is outside the backup folder`)
+  }
+  return target
+}
+
+export interface FolderVerification {
+  manifest: Manifest
+  manifestSha256: string
+  /** Empty when every file is present, inside the folder, a regular file, and matches size and hash. */
+  problems: string[]
+}
+
+/**
+ * Verifies a backup folder before restore trusts it: the manifest parses (format version, safe
+ * paths), its SHA-256 matches when one is expected, and every blob has the recorded size and hash.
+ */
+export async function verifyBackupFolder(
+  root: string,
+  expectedManifestSha256?: string
+): Promise<FolderVerification> {
+  const text = await readFile(join(root, MANIFEST_FILE), 'utf8')
+  const manifestSha256 = sha256Hex(text)
+  const problems: string[] = []
+  if (expectedManifestSha256 && expectedManifestSha256.toLowerCase() !== manifestSha256) {
+    problems.push(`manifest.json has SHA-256 ${manifestSha256}, expected ${expectedManifestSha256}`)
+  }
+  const manifest = parseManifest(text)
+  const realRoot = await realpath(root)
+  for (const item of manifest.items) {
+    try {
+      const path = resolveInside(root, item.file)
+      const info = await lstat(path)
+      // A symlinked folder inside the backup could still point elsewhere: compare real paths too.
+      if (!info.isFile() || !(await realpath(path)).startsWith(realRoot + sep)) {
+        problems.push(`${item.file} is not a regular file inside the backup folder`)
+        continue
+      }
+      if (info.size !== item.size)
+        problems.push(`${item.file} has ${info.size} bytes, manifest says ${item.size}`)
+      const hash = await hashFile(path)
+      if (hash !== item.sha256)
+        problems.push(`${item.file} has SHA-256 ${hash}, manifest says ${item.sha256}`)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      problems.push(
+        code === 'ENOENT' ? `${item.file} is missing` : `${item.file}: ${(error as Error).message}`
+      )
+    }
+  }
+  return { manifest, manifestSha256, problems }
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+  return hash.digest('hex')
+}

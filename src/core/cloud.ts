@@ -1,0 +1,90 @@
+/** Azure clouds: where to sign in, which DNS suffix vaults use and which audience GitHub tokens carry. */
+export type CloudName = 'AzureCloud' | 'AzureUSGovernment' | 'AzureChinaCloud'
+
+export interface CloudSettings {
+  name: CloudName
+  authorityHost: string
+  vaultSuffix: string
+  /** The `aud` that Entra expects in a federated assertion for this cloud. */
+  defaultAudience: string
+}
+
+export const CLOUDS: Record<CloudName, CloudSettings> = {
+  AzureCloud: {
+    name: 'AzureCloud',
+    authorityHost: 'https://login.microsoftonline.com',
+    vaultSuffix: 'vault.azure.net',
+    defaultAudience: 'api://AzureADTokenExchange'
+  },
+  AzureUSGovernment: {
+    name: 'AzureUSGovernment',
+    authorityHost: 'https://login.microsoftonline.us',
+    vaultSuffix: 'vault.usgovcloudapi.net',
+    defaultAudience: 'api://AzureADTokenExchangeUSGov'
+  },
+  AzureChinaCloud: {
+    name: 'AzureChinaCloud',
+    authorityHost: 'https://login.chinacloudapi.cn',
+    vaultSuffix: 'vault.azure.cn',
+    defaultAudience: 'api://AzureADTokenExchangeChina'
+  }
+}
+
+const KNOWN_VAULT_SUFFIXES = Object.values(CLOUDS).map(cloud => cloud.vaultSuffix)
+
+/** A vault resolved to the URL the SDK clients use. */
+export interface VaultTarget {
+  /** Origin only, e.g. `https://prod.vault.azure.net`: the SDK parses ids at the origin root. */
+  url: string
+  /** Short name for artifact names and reports. */
+  name: string
+  /**
+   * True when the host is under a Key Vault DNS suffix. Only then do we keep the SDK's check that
+   * the token resource named in the 401 challenge belongs to the vault's host; a private endpoint,
+   * custom domain or loopback test vault cannot pass that check.
+   */
+  knownHost: boolean
+}
+
+const VAULT_NAME = /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/
+
+/**
+ * Turns the `vault` input (a vault name or an `https://` URL) into a target. Throws a message that
+ * says what was wrong; the caller prefixes the input name.
+ */
+export function resolveVault(vault: string, cloud: CloudSettings): VaultTarget {
+  const value = vault.trim()
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return resolveVaultUrl(value)
+  if (!VAULT_NAME.test(value) || value.includes('--')) {
+    throw new Error(
+      `'${value}' is neither a vault name (3-24 letters, digits and single hyphens, starting with a letter) nor an https:// URL`
+    )
+  }
+  const name = value.toLowerCase()
+  return { url: `https://${name}.${cloud.vaultSuffix}`, name, knownHost: true }
+}
+
+function resolveVaultUrl(value: string): VaultTarget {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new Error(`'${value}' is not a valid URL`)
+  }
+  if (url.protocol !== 'https:') throw new Error(`'${value}' must use https://`)
+  if (url.username || url.password) throw new Error(`'${value}' must not carry credentials`)
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+    throw new Error(
+      `'${value}' must be a bare origin such as https://myvault.vault.azure.net (no path or query)`
+    )
+  }
+  const host = url.hostname.toLowerCase()
+  const knownHost = KNOWN_VAULT_SUFFIXES.some(suffix => host.endsWith(`.${suffix}`))
+  return { url: url.origin, name: shortVaultName(host, url.port), knownHost }
+}
+
+function shortVaultName(host: string, port: string): string {
+  const isIp = /^[0-9.]+$/.test(host) || host.startsWith('[')
+  const base = isIp ? host.replace(/[[\]:]/g, '-') : host.split('.')[0]
+  return port ? `${base}-${port}` : base
+}

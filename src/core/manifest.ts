@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto'
+import { ITEM_TYPES, type ItemType, type VaultItem } from './types.js'
+
+/** Bumped on any change restore must know about; restore refuses formats it does not know. */
+export const MANIFEST_FORMAT_VERSION = 1
+export const MANIFEST_FILE = 'manifest.json'
+
+/** Key Vault object names: letters, digits and hyphens, 1-127 characters. */
+export const OBJECT_NAME = /^[0-9a-zA-Z-]{1,127}$/
+
+/** One backed-up object: enough to verify its blob and to check a restore afterwards. */
+export interface ManifestItem {
+  type: ItemType
+  name: string
+  /** Relative, forward slashes, always `<type>/<name>.blob`. */
+  file: string
+  size: number
+  sha256: string
+  versionCount: number
+  enabled: boolean
+  contentType?: string
+  tags: Record<string, string>
+  updatedOn?: string
+  recoveryLevel?: string
+}
+
+export interface ManifestEntry {
+  type: ItemType
+  name: string
+  reason: string
+}
+
+export interface Manifest {
+  formatVersion: number
+  tool: { name: string; version: string }
+  createdAt: string
+  source: { vaultUrl: string; vaultName: string; cloud: string; tenantId?: string }
+  items: ManifestItem[]
+  skipped: ManifestEntry[]
+  failed: ManifestEntry[]
+}
+
+/** The blob's place in the backup folder. Throws on a name Key Vault would never return. */
+export function blobFile(type: ItemType, name: string): string {
+  if (!OBJECT_NAME.test(name)) throw new Error(`refusing unexpected object name '${name.slice(0, 130)}'`)
+  return `${type}/${name}.blob`
+}
+
+/** Lowercase hex SHA-256. */
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex')
+}
+
+/** Builds a manifest item from what listing said and what writing the blob measured. */
+export function manifestItem(
+  item: VaultItem,
+  blob: { file: string; size: number; sha256: string },
+  versionCount: number
+): ManifestItem {
+  return {
+    type: item.type,
+    name: item.name,
+    file: blob.file,
+    size: blob.size,
+    sha256: blob.sha256,
+    versionCount,
+    enabled: item.enabled,
+    ...(item.contentType !== undefined && { contentType: item.contentType }),
+    tags: { ...item.tags },
+    ...(item.updatedOn !== undefined && { updatedOn: item.updatedOn }),
+    ...(item.recoveryLevel !== undefined && { recoveryLevel: item.recoveryLevel })
+  }
+}
+
+const byTypeThenName = (a: { type: ItemType; name: string }, b: { type: ItemType; name: string }): number =>
+  ITEM_TYPES.indexOf(a.type) - ITEM_TYPES.indexOf(b.type) || a.name.localeCompare(b.name)
+
+/** Assembles the manifest in a stable order, so two backups of the same vault diff cleanly. */
+export function buildManifest(input: Omit<Manifest, 'formatVersion'>): Manifest {
+  return {
+    formatVersion: MANIFEST_FORMAT_VERSION,
+    tool: input.tool,
+    createdAt: input.createdAt,
+    source: input.source,
+    items: [...input.items].sort(byTypeThenName),
+    skipped: [...input.skipped].sort(byTypeThenName),
+    failed: [...input.failed].sort(byTypeThenName)
+  }
+}
+
+/** The exact bytes written to `manifest.json`; its SHA-256 is the `manifest-sha256` output. */
+export function serializeManifest(manifest: Manifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`
+}
+
+/**
+ * Parses and checks a manifest before anything trusts it: known format version, well-formed items,
+ * and every file exactly `<type>/<name>.blob` (so no path can climb out of the folder), each once.
+ * Throws one error listing every problem.
+ */
+export function parseManifest(text: string): Manifest {
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (error) {
+    throw new Error(`manifest.json is not valid JSON: ${(error as Error).message}`)
+  }
+  const problems: string[] = []
+  const m = (data ?? {}) as Partial<Manifest>
+  if (m.formatVersion !== MANIFEST_FORMAT_VERSION) {
+    problems.push(
+      `unsupported manifest format version ${JSON.stringify(m.formatVersion)} (expected ${MANIFEST_FORMAT_VERSION})`
+    )
+  }
+  if (typeof m.source?.vaultUrl !== 'string') problems.push('source.vaultUrl is missing')
+  if (!Array.isArray(m.items)) problems.push('items is not a list')
+  const seen = new Set<string>()
+  for (const [index, item] of (Array.isArray(m.items) ? m.items : []).entries()) {
+    const where = `items[${index}]`
+    if (!ITEM_TYPES.includes(item?.type)) {
+      problems.push(`${where}: unknown type ${JSON.stringify(item?.type)}`)
+      continue
+    }
+    if (typeof item.name !== 'string' || !OBJECT_NAME.test(item.name)) {
+      problems.push(`${where}: invalid name ${JSON.stringify(item.name)}`)
+      continue
+    }
+    if (item.file !== `${item.type}/${item.name}.blob`) {
+      problems.push(`${where}: file ${JSON.stringify(item.file)} is not ${item.type}/${item.name}.blob`)
+    }
+    const key = `${item.type}/${item.name.toLowerCase()}`
+    if (seen.has(key)) problems.push(`${where}: ${item.type} '${item.name}' is listed twice`)
+    seen.add(key)
+    if (!Number.isSafeInteger(item.size) || item.size <= 0) problems.push(`${where}: invalid size`)
+    if (typeof item.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(item.sha256)) {
+      problems.push(`${where}: invalid sha256`)
+    }
+    if (!Number.isSafeInteger(item.versionCount) || item.versionCount < 1) {
+      problems.push(`${where}: invalid versionCount`)
+    }
+  }
+  if (problems.length > 0) throw new Error(`manifest.json is invalid: ${problems.join('; ')}`)
+  const manifest = m as Manifest
+  return { ...manifest, skipped: manifest.skipped ?? [], failed: manifest.failed ?? [] }
+}

@@ -1,0 +1,449 @@
+/**
+ * The certificates REST surface. A certificate owns a key and a secret of the same name and version
+ * (shown in key and secret listings with `managed: true`); they are derived from the certificate's
+ * versions here, so deleting, purging, recovering or restoring the certificate carries them along.
+ * Create runs through the pending-operation resource the SDK's poller reads.
+ */
+import { randomUUID } from 'node:crypto'
+import { certVersion, completePolicy, issue, newPrivateKey, type Policy } from './certificate-policy.js'
+import { badParameter, KvError, type Kind } from './errors.js'
+import {
+  checkName,
+  emptyFirstPage,
+  page,
+  parseAttributes,
+  parseTags,
+  renderAttributes,
+  type KvRequest,
+  type Reply,
+  type Route,
+  type VaultRuntime
+} from './http.js'
+import {
+  backupObject,
+  deleteObject,
+  getDeleted,
+  guardCreate,
+  listDeleted,
+  mustGet,
+  mustVersion,
+  purgeDeleted,
+  recoverDeleted,
+  restoreObject,
+  type KindView
+} from './lifecycle.js'
+import { latest, type ObjectVersion, type StoredObject } from './store.js'
+import { createCsr, parseImport, PFX, thumbprint, validity } from './x509.js'
+
+/** A create operation that has not completed yet (or has, and is kept for later GETs). */
+export interface PendingCertificate {
+  name: string
+  requestId: string
+  csr: string
+  policy: Record<string, unknown>
+  attributes: unknown
+  tags: Record<string, string>
+  polls: number
+  status: 'inProgress' | 'completed'
+  privateKeyPem: string
+  kty: 'RSA' | 'EC'
+}
+
+function renderPolicy(vault: VaultRuntime, o: StoredObject, origin: string): unknown {
+  const created = o.versions[0]?.attributes.created ?? vault.clock.nowSeconds()
+  return {
+    id: `${origin}/certificates/${o.name}/policy`,
+    ...o.policy,
+    attributes: { enabled: true, created, updated: created }
+  }
+}
+
+function certificateView(vault: VaultRuntime): KindView {
+  const item = (o: StoredObject, v: ObjectVersion, id: string): Record<string, unknown> => ({
+    id,
+    x5t: thumbprint(Buffer.from(v.cert!.cer, 'base64')),
+    attributes: renderAttributes(v.attributes, vault.config),
+    tags: v.tags
+  })
+  return {
+    kind: 'certificates',
+    bundle: (o, v, origin) => ({
+      ...item(o, v, `${origin}/certificates/${o.name}/${v.id}`),
+      kid: `${origin}/keys/${o.name}/${v.id}`,
+      sid: `${origin}/secrets/${o.name}/${v.id}`,
+      cer: v.cert!.cer,
+      policy: renderPolicy(vault, o, origin)
+    }),
+    item: (o, origin) => item(o, latest(o), `${origin}/certificates/${o.name}`)
+  }
+}
+
+/** Fills a policy's defaults as the service does. */
+function addCertificateVersion(
+  vault: VaultRuntime,
+  name: string,
+  policy: Record<string, unknown>,
+  version: ObjectVersion
+): StoredObject {
+  const o = guardCreate(vault, 'certificates', name) ?? { name, versions: [] }
+  o.versions.push(version)
+  o.policy = policy
+  vault.collections.certificates.put(o)
+  return o
+}
+
+function guardNameFree(vault: VaultRuntime, name: string): void {
+  checkName(name)
+  const now = vault.clock.now()
+  for (const kind of ['secrets', 'keys'] as Kind[]) {
+    if (vault.collections[kind].state(name, now) !== 'absent') {
+      throw new KvError(
+        409,
+        'Conflict',
+        `Certificate ${name} cannot be created: a ${kind === 'keys' ? 'key' : 'secret'} with the same name exists in this vault.`
+      )
+    }
+  }
+  guardCreate(vault, 'certificates', name)
+}
+
+function operationBody(p: PendingCertificate, origin: string): unknown {
+  const body: Record<string, unknown> = {
+    id: `${origin}/certificates/${p.name}/pending`,
+    issuer: { name: (p.policy.issuer as Record<string, unknown>).name },
+    csr: p.csr,
+    cancellation_requested: false,
+    status: p.status,
+    request_id: p.requestId
+  }
+  if (p.status === 'inProgress') {
+    body.status_details =
+      'Pending certificate created. Certificate request is in progress. This may take some time based on the issuer provider. Please check again later.'
+  } else {
+    body.target = `${origin}/certificates/${p.name}`
+  }
+  return body
+}
+
+async function createCertificate(vault: VaultRuntime, req: KvRequest, name: string): Promise<Reply> {
+  const key = name.toLowerCase()
+  const body = await req.readJson()
+  if (vault.pendingCertificates.get(key)?.status === 'inProgress') {
+    throw new KvError(409, 'Conflict', `There is already a pending operation for certificate ${name}.`)
+  }
+  if (!vault.collections.certificates.get(name, vault.clock.now())) guardNameFree(vault, name)
+  else guardCreate(vault, 'certificates', name)
+  const policy = completePolicy(body.policy as Policy, { subject: `CN=${name}` })
+  const issuer = String((policy.issuer as Record<string, unknown>).name)
+  if (issuer.toLowerCase() !== 'self')
+    throw badParameter(`Issuer ${issuer} is not supported by the test bed; use Self.`)
+  const { pem: privateKeyPem, kty } = newPrivateKey(policy)
+  const pending: PendingCertificate = {
+    name,
+    requestId: randomUUID().replace(/-/g, ''),
+    csr: createCsr(privateKeyPem, String((policy.x509_props as Record<string, unknown>).subject)),
+    policy,
+    attributes: body.attributes,
+    tags: parseTags(body.tags),
+    polls: 0,
+    status: 'inProgress',
+    privateKeyPem,
+    kty
+  }
+  vault.pendingCertificates.set(key, pending)
+  const location = `${req.origin}/certificates/${name}/pending?api-version=${encodeURIComponent(req.apiVersion)}`
+  return { status: 202, body: operationBody(pending, req.origin), headers: { location, 'retry-after': '10' } }
+}
+
+function pollPending(vault: VaultRuntime, req: KvRequest, name: string): Reply {
+  const p = vault.pendingCertificates.get(name.toLowerCase())
+  if (!p) throw new KvError(404, 'PendingCertificateNotFound', `Pending certificate not found: ${name}`)
+  if (p.status === 'inProgress' && ++p.polls > vault.behaviour.certificatePendingPolls) {
+    const der = issue(vault, p.policy, p.privateKeyPem)
+    const contentType = String((p.policy.secret_props as Record<string, unknown>).contentType ?? PFX)
+    const attributes = parseAttributes(p.attributes, vault.clock.now())
+    addCertificateVersion(
+      vault,
+      p.name,
+      p.policy,
+      certVersion(der, [], p.privateKeyPem, p.kty, contentType, attributes, p.tags)
+    )
+    p.status = 'completed'
+  }
+  return { status: 200, body: operationBody(p, req.origin) }
+}
+
+async function importCertificate(
+  vault: VaultRuntime,
+  view: KindView,
+  req: KvRequest,
+  name: string
+): Promise<Reply> {
+  const body = await req.readJson()
+  if (typeof body.value !== 'string') throw badParameter('Property value is required.')
+  if (!vault.collections.certificates.get(name, vault.clock.now())) guardNameFree(vault, name)
+  const parsed = parseImport(body.value, typeof body.pwd === 'string' ? body.pwd : undefined)
+  const rawPolicy = body.policy as Policy | undefined
+  const contentType = String(
+    ((rawPolicy?.secret_props ?? {}) as Record<string, unknown>).contentType ?? parsed.format
+  )
+  const policy = completePolicy(rawPolicy, {
+    subject: validity(parsed.certs[0]).subject,
+    kty: parsed.kty,
+    contentType,
+    issuer: 'Unknown'
+  })
+  const version = certVersion(
+    parsed.certs[0],
+    parsed.certs.slice(1),
+    parsed.privateKeyPem,
+    parsed.kty,
+    contentType,
+    parseAttributes(body.attributes, vault.clock.now()),
+    parseTags(body.tags)
+  )
+  const o = addCertificateVersion(vault, name, policy, version)
+  return { status: 200, body: view.bundle(o, version, req.origin) }
+}
+
+const need = (permission: string, action: string) => ({
+  type: 'certificates' as const,
+  permission,
+  action: `certificates/${action}`
+})
+
+/** Matches a certificates request to its operation, or undefined. */
+export function certificateRoute(vault: VaultRuntime, req: KvRequest): Route | undefined {
+  const [collection, name, third] = req.segments
+  const view = certificateView(vault)
+  const now = () => vault.clock.now()
+  const res = (n?: string) => (n ? `/certificates/${n}` : '/certificates')
+  const m = req.method
+  const n = req.segments.length
+
+  if (collection === 'deletedcertificates') {
+    if (n === 1 && m === 'GET') {
+      return {
+        operation: 'ListDeletedCertificates',
+        need: need('list', 'read'),
+        resource: res(),
+        run: () => listDeleted(vault, view, req)
+      }
+    }
+    if (n === 2 && m === 'GET') {
+      return {
+        operation: 'GetDeletedCertificate',
+        need: need('list', 'read'),
+        resource: res(name),
+        run: () => getDeleted(vault, view, name, req.origin)
+      }
+    }
+    if (n === 2 && m === 'DELETE') {
+      return {
+        operation: 'PurgeDeletedCertificate',
+        need: need('purge', 'purge/action'),
+        resource: res(name),
+        run: () => purgeDeleted(vault, 'certificates', name)
+      }
+    }
+    if (n === 3 && third === 'recover' && m === 'POST') {
+      return {
+        operation: 'RecoverDeletedCertificate',
+        need: need('recover', 'recover/action'),
+        resource: res(name),
+        run: () => recoverDeleted(vault, view, name, req.origin)
+      }
+    }
+    return undefined
+  }
+  if (collection !== 'certificates') return undefined
+  if (n === 1 && m === 'GET') {
+    return {
+      operation: 'ListCertificates',
+      need: need('list', 'read'),
+      resource: res(),
+      run: () =>
+        page(
+          req,
+          vault.collections.certificates.listActive(now()),
+          o => view.item(o, req.origin),
+          emptyFirstPage(vault, vault.collections.certificates)
+        )
+    }
+  }
+  if (n === 2 && name === 'restore' && m === 'POST') {
+    return {
+      operation: 'RestoreCertificate',
+      need: need('restore', 'restore/action'),
+      resource: res(),
+      run: () => restoreObject(vault, view, req)
+    }
+  }
+  if (!name || ['issuers', 'contacts'].includes(name)) return undefined
+  if (n === 3 && third === 'create' && m === 'POST') {
+    return {
+      operation: 'CreateCertificate',
+      need: need('create', 'create/action'),
+      resource: res(name),
+      run: () => createCertificate(vault, req, checkName(name))
+    }
+  }
+  if (n === 3 && third === 'import' && m === 'POST') {
+    return {
+      operation: 'ImportCertificate',
+      need: need('import', 'import/action'),
+      resource: res(name),
+      run: () => importCertificate(vault, view, req, checkName(name))
+    }
+  }
+  if (n === 3 && third === 'pending' && m === 'GET') {
+    return {
+      operation: 'GetCertificateOperation',
+      need: need('get', 'read'),
+      resource: res(name),
+      run: () => pollPending(vault, req, name)
+    }
+  }
+  if (n === 3 && third === 'pending' && m === 'DELETE') {
+    return {
+      operation: 'DeleteCertificateOperation',
+      need: need('delete', 'delete'),
+      resource: res(name),
+      run: () => {
+        const p = vault.pendingCertificates.get(name.toLowerCase())
+        if (!p) throw new KvError(404, 'PendingCertificateNotFound', `Pending certificate not found: ${name}`)
+        vault.pendingCertificates.delete(name.toLowerCase())
+        return { status: 200, body: operationBody(p, req.origin) }
+      }
+    }
+  }
+  if (n === 3 && third === 'policy' && m === 'GET') {
+    return {
+      operation: 'GetCertificatePolicy',
+      need: need('get', 'read'),
+      resource: res(name),
+      run: () => ({
+        status: 200,
+        body: renderPolicy(vault, mustGet(vault, 'certificates', name), req.origin)
+      })
+    }
+  }
+  if (n === 3 && third === 'policy' && m === 'PATCH') {
+    return {
+      operation: 'UpdateCertificatePolicy',
+      need: need('update', 'update/action'),
+      resource: res(name),
+      run: async () => {
+        const o = mustGet(vault, 'certificates', name)
+        const patch = (await req.readJson()) as Record<string, unknown>
+        const merged: Record<string, unknown> = { ...o.policy }
+        for (const [key, value] of Object.entries(patch)) {
+          if (key === 'id' || key === 'attributes' || value === undefined || value === null) continue
+          const old = merged[key]
+          const both = typeof value === 'object' && !Array.isArray(value) && typeof old === 'object' && old
+          merged[key] = both ? { ...(old as object), ...(value as object) } : value
+        }
+        o.policy = merged
+        return { status: 200, body: renderPolicy(vault, o, req.origin) }
+      }
+    }
+  }
+  if (n === 3 && third === 'backup' && m === 'POST') {
+    return {
+      operation: 'BackupCertificate',
+      need: need('backup', 'backup/action'),
+      resource: res(name),
+      run: () => backupObject(vault, 'certificates', mustGet(vault, 'certificates', name))
+    }
+  }
+  if (n === 3 && third === 'versions' && m === 'GET') {
+    return {
+      operation: 'ListCertificateVersions',
+      need: need('list', 'read'),
+      resource: res(name),
+      run: () => {
+        const o = vault.collections.certificates.get(name, now())
+        return page(
+          req,
+          o ? o.versions : [],
+          v => ({
+            ...view.item({ ...o!, versions: [v] }, req.origin),
+            id: `${req.origin}/certificates/${o!.name}/${v.id}`
+          }),
+          false
+        )
+      }
+    }
+  }
+  if (n === 2 && m === 'DELETE') {
+    return {
+      operation: 'DeleteCertificate',
+      need: need('delete', 'delete'),
+      resource: res(name),
+      run: () => {
+        vault.pendingCertificates.delete(name.toLowerCase())
+        return deleteObject(vault, view, name, req.origin)
+      }
+    }
+  }
+  if ((n === 2 || n === 3) && m === 'GET') {
+    return {
+      operation: 'GetCertificate',
+      need: need('get', 'read'),
+      resource: res(name),
+      run: () => {
+        const o = mustGet(vault, 'certificates', name)
+        return { status: 200, body: view.bundle(o, mustVersion('certificates', o, third ?? ''), req.origin) }
+      }
+    }
+  }
+  if ((n === 2 || n === 3) && m === 'PATCH') {
+    return {
+      operation: 'UpdateCertificate',
+      need: need('update', 'update/action'),
+      resource: res(name),
+      run: async () => {
+        const o = mustGet(vault, 'certificates', name)
+        const v = mustVersion('certificates', o, third ?? '')
+        const body = await req.readJson()
+        v.attributes = {
+          ...parseAttributes(body.attributes, now(), v.attributes),
+          nbf: v.attributes.nbf,
+          exp: v.attributes.exp
+        }
+        v.tags = parseTags(body.tags, v.tags)
+        return { status: 200, body: view.bundle(o, v, req.origin) }
+      }
+    }
+  }
+  return undefined
+}
+
+/** Seeds a self-signed certificate (one RSA key shared by its versions, for speed). */
+export function seedCertificateObject(
+  vault: VaultRuntime,
+  name: string,
+  opts: { tags?: Record<string, string>; versions?: number } = {}
+): void {
+  guardNameFree(vault, name)
+  const policy = completePolicy(undefined, { subject: `CN=${name}` })
+  const { pem: privateKeyPem } = newPrivateKey(policy)
+  for (let i = 0; i < Math.max(1, opts.versions ?? 1); i++) {
+    const seconds = vault.clock.nowSeconds()
+    const der = issue(vault, policy, privateKeyPem)
+    addCertificateVersion(
+      vault,
+      name,
+      policy,
+      certVersion(
+        der,
+        [],
+        privateKeyPem,
+        'RSA',
+        PFX,
+        { enabled: true, created: seconds, updated: seconds },
+        { ...(opts.tags ?? {}) }
+      )
+    )
+  }
+}
