@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { VaultBehaviour } from './keyvault/behaviour.js'
 
 export type ObjectType = 'secrets' | 'keys' | 'certificates'
 
@@ -43,6 +44,8 @@ export interface VaultConfig {
   accessModel?: 'rbac' | 'accessPolicy'
   accessPolicies?: AccessPolicy[]
   roleAssignments?: RoleAssignment[]
+  /** Overrides the layout's behaviour for this vault (latency, throttle, faults, windows). */
+  behaviour?: Partial<VaultBehaviour>
 }
 
 export interface FederatedCredential {
@@ -69,6 +72,11 @@ export interface TestbedLayout {
     runId: string
   }
   vaults: VaultConfig[]
+  /** Behaviour of every vault; defaults are the real service's (see keyvault/behaviour.ts). */
+  behaviour?: Partial<VaultBehaviour>
+  /** Lifetime of Entra access tokens (default 3599 s) and of GitHub OIDC tokens (default 300 s). */
+  accessTokenLifetimeSeconds?: number
+  oidcTokenLifetimeSeconds?: number
 }
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com'

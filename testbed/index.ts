@@ -61,14 +61,14 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       repository: layout.github.repository,
       subject: layout.github.subject,
       runId: layout.github.runId,
-      oidcTokenLifetimeSeconds: options.oidcTokenLifetimeSeconds
+      oidcTokenLifetimeSeconds: options.oidcTokenLifetimeSeconds ?? layout.oidcTokenLifetimeSeconds
     })
     stops.push(() => github.stop())
     const entra = await startEntra({
       tls,
       layout,
       githubJwks: () => github.jwks(),
-      accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds
+      accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? layout.accessTokenLifetimeSeconds
     })
     stops.push(() => entra.stop())
     const keyvault = await startKeyVaultEmulator({
@@ -76,10 +76,10 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       tenantId: layout.tenantId,
       jwks: () => entra.jwks(),
       clock,
-      behaviour: options.behaviour
+      behaviour: options.behaviour ?? layout.behaviour
     })
     stops.push(() => keyvault.stop())
-    for (const vault of layout.vaults) await keyvault.addVault(vault)
+    for (const vault of layout.vaults) await keyvault.addVault(vault, vault.behaviour)
 
     const proxy = await startProxy(host => {
       if (KNOWN_AUTHORITIES.includes(host) || KNOWN_MANAGEMENT.includes(host)) return entra.port

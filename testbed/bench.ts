@@ -1,0 +1,356 @@
+/**
+ * `npm run bench`: the action's backup and restore against the throttling bound, a sequential SDK
+ * loop and the `az` loop, measured side by side in one run on the test bed with realistic latency
+ * and Key Vault's documented throttle. Also cold start, dist/ size and peak RSS at 10,000 items.
+ * See docs/performance.md for what each figure means. Not part of `npm test`.
+ */
+import { cpus, totalmem, tmpdir } from 'node:os'
+import { existsSync, mkdtempSync, statSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { DEFAULT_CONCURRENCY } from '../src/inputs.js'
+import { ACTION_ENTRY } from './harness.js'
+import { startTestbed, type Testbed } from './index.js'
+import type { EmulatedVault } from './keyvault/emulator.js'
+import { countLog, measureAction, measureColdStart, type ActionRun } from './bench/action.js'
+import { measureAzLoop } from './bench/az-loop.js'
+import { parseOptions } from './bench/options.js'
+import { folderBytes, runMeasured } from './bench/probe.js'
+import { formatTable, measurement, writeResults, type Bound, type Measurement } from './bench/report.js'
+import {
+  backupTransactions,
+  planWorkload,
+  restoreTransactions,
+  seedWorkload,
+  total,
+  type TransactionCounts,
+  type WorkloadItem
+} from './bench/workload.js'
+
+const ROOT = resolve(dirname(ACTION_ENTRY), '..')
+const options = parseOptions(process.argv.slice(2))
+const entry = options.entry ? resolve(options.entry) : ACTION_ENTRY
+if (!existsSync(entry)) {
+  console.error(`${entry} is missing: run 'npm run build' first.`)
+  process.exit(1)
+}
+const say = (text: string): void =>
+  console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(1)}s] ${text}`)
+const t0 = performance.now()
+const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
+const ratePerSecond = options.throttleLimit / (options.throttleWindowMs / 1000)
+const meanLatencyS = (options.latencyMs + options.jitterMs / 2) / 1000
+
+/** The two lower bounds for a transaction count. */
+function bound(counts: TransactionCounts, c = concurrency): Bound {
+  const transactions = total(counts)
+  return {
+    transactions,
+    throttleSeconds: transactions / ratePerSecond,
+    latencySeconds: (transactions * meanLatencyS) / c,
+    concurrency: c
+  }
+}
+
+/** Starts each measurement with a full token bucket, as after an idle night. */
+function refillBuckets(testbed: Testbed): void {
+  for (const vault of testbed.keyvault.vaults()) {
+    // The bucket is private to the emulator; its reset() exists for behaviour changes.
+    ;(vault as unknown as { bucket?: { reset(): void } }).bucket?.reset()
+  }
+}
+
+function seed(vault: EmulatedVault, items: WorkloadItem[], rsaKeyShare: number): number {
+  const started = performance.now()
+  seedWorkload(vault, items, { rsaKeyShare })
+  return (performance.now() - started) / 1000
+}
+
+const num = (value: string | undefined): number => (value === undefined || value === '' ? NaN : Number(value))
+
+/** Non-managed active objects of a vault, to check a restore independently of the action's outputs. */
+function activeItems(vault: EmulatedVault): number {
+  const state = vault.state()
+  return (['secrets', 'keys', 'certificates'] as const).reduce(
+    (sum, kind) => sum + state[kind].active.filter(i => !i.managed).length,
+    0
+  )
+}
+
+function actionInputs(extra: Record<string, string>): Record<string, string> {
+  return { ...extra, ...(options.concurrency !== undefined && { concurrency: String(options.concurrency) }) }
+}
+
+function tail(run: ActionRun): string {
+  return run.result.log.split('\n').slice(-15).join('\n')
+}
+
+const testbed = await startTestbed({
+  behaviour: {
+    latency: { fixedMs: options.latencyMs, jitterMs: options.jitterMs },
+    throttle: { limit: options.throttleLimit, windowMs: options.throttleWindowMs }
+  }
+})
+let exitCode = 0
+try {
+  const prod = testbed.keyvault.vault('prod')
+  const world = { ...prod.config, roleAssignments: prod.config.roleAssignments }
+  const items = planWorkload(options.items)
+  say(`seeding ${items.length} items into prod`)
+  const seedSeconds = seed(prod, items, options.rsaKeyShare)
+  const backupBound = bound(backupTransactions(items))
+  const restoreBound = bound(restoreTransactions(items))
+  const work = mkdtempSync(join(tmpdir(), 'kvb-bench-'))
+
+  say(`cold start: ${options.coldStartTrials} dry runs on the empty vault 'staging'`)
+  const coldStart = await measureColdStart(
+    testbed,
+    'staging',
+    options.coldStartTrials,
+    options.entry && entry
+  )
+
+  say('action: backup of prod')
+  refillBuckets(testbed)
+  const backupPath = join(work, 'backup')
+  const backup = await measureAction(
+    testbed,
+    'prod',
+    actionInputs({ vault: 'prod', path: backupPath }),
+    options.entry && entry
+  )
+  const backedUp = num(backup.result.outputs['backed-up'])
+  const backupFailures = num(backup.result.outputs.failed)
+  if (backup.result.exitCode !== 0 || backedUp !== items.length) {
+    say(`backup did not complete (exit ${backup.result.exitCode}, backed-up ${backedUp}):\n${tail(backup)}`)
+    exitCode = 1
+  }
+
+  say('action: restore into the empty vault benchtarget (same world)')
+  const target = await testbed.keyvault.addVault({ ...world, name: 'benchtarget' })
+  refillBuckets(testbed)
+  const restore = await measureAction(
+    testbed,
+    'benchtarget',
+    actionInputs({ operation: 'restore', vault: 'benchtarget', path: backupPath }),
+    options.entry && entry
+  )
+  const restored = activeItems(target)
+  const restoreAvailable = !/not available in this version/.test(restore.result.log)
+  if (restoreAvailable && (restore.result.exitCode !== 0 || restored !== items.length)) {
+    say(
+      `restore did not complete (exit ${restore.result.exitCode}, ${restored} items in target):\n${tail(restore)}`
+    )
+    exitCode = 1
+  }
+
+  say('baseline: sequential SDK loop (own process)')
+  refillBuckets(testbed)
+  const sdkFrom = testbed.keyvault.requestLog.length
+  const sdk = await runMeasured(process.execPath, [join(ROOT, 'testbed', 'bench', 'sdk-loop.ts')], {
+    ...process.env,
+    ...testbed.env,
+    NODE_NO_WARNINGS: '1',
+    AZURE_CLIENT_SECRET: testbed.layout.apps[0].clientSecret,
+    BENCH_VAULT_URL: 'https://prod.vault.azure.net',
+    BENCH_OUT: join(work, 'sdk-loop')
+  })
+  const sdkSummary = JSON.parse(sdk.stdout.trim().split('\n').pop() || '{}') as {
+    backedUp?: number
+    failed?: number
+  }
+  if (sdk.exitCode !== 0) say(`SDK loop failed (exit ${sdk.exitCode}): ${sdk.stderr.slice(-1500)}`)
+  const sdkLog = countLog(testbed, 'prod', sdkFrom)
+
+  // A mixed subset in the workload's proportions: every item in order, so 7:2:1 per ten.
+  const azSubset = items.slice(0, options.azItems)
+  say(`baseline: az loop on ${azSubset.length} items (one az process per item)`)
+  refillBuckets(testbed)
+  const az = await measureAzLoop(testbed, 'prod', azSubset)
+  const counts = backupTransactions(items)
+  const azSeconds = az.available
+    ? az.loginSeconds + counts.listPages * az.listCallSeconds + items.length * az.perItemMean
+    : NaN
+
+  let big: Record<string, unknown> | undefined
+  if (options.bigItems > 0) {
+    const bigItems = planWorkload(options.bigItems)
+    say(`RSS run: seeding ${bigItems.length} items into benchbig (EC keys only)`)
+    const bigVault = await testbed.keyvault.addVault({ ...world, name: 'benchbig' })
+    const bigSeed = seed(bigVault, bigItems, 0)
+    say('RSS run: action backup of benchbig')
+    refillBuckets(testbed)
+    const run = await measureAction(
+      testbed,
+      'benchbig',
+      actionInputs({ vault: 'benchbig', path: join(work, 'backup-big') }),
+      options.entry && entry
+    )
+    const b = bound(backupTransactions(bigItems))
+    const bigBackedUp = num(run.result.outputs['backed-up'])
+    if (run.result.exitCode !== 0 || bigBackedUp !== bigItems.length) {
+      say(
+        `big backup did not complete (exit ${run.result.exitCode}, backed-up ${bigBackedUp}):\n${tail(run)}`
+      )
+      exitCode = 1
+    }
+    big = {
+      items: bigItems.length,
+      seedSeconds: bigSeed,
+      row: measurement(
+        {
+          name: `action backup, ${bigItems.length} items`,
+          kind: 'measured',
+          items: bigItems.length,
+          seconds: run.seconds,
+          peakRssMb: run.peakRssMb,
+          throttled: run.log.throttled,
+          transactions: run.log.transactions,
+          failures: Number.isFinite(bigBackedUp) ? bigItems.length - bigBackedUp : bigItems.length
+        },
+        b
+      ),
+      bound: b,
+      exitCode: run.result.exitCode
+    }
+  }
+
+  const sdkRow = measurement(
+    {
+      name: 'sequential SDK loop (backup)',
+      kind: 'measured',
+      items: items.length,
+      seconds: sdk.seconds,
+      peakRssMb: sdk.peakRssMb,
+      throttled: sdkLog.throttled,
+      transactions: sdkLog.transactions,
+      failures: sdk.exitCode === 0 ? (sdkSummary.failed ?? 0) : items.length - (sdkSummary.backedUp ?? 0)
+    },
+    bound(counts, 1)
+  )
+  const azRow = measurement(
+    {
+      name: `az loop (backup, ${azSubset.length} measured)`,
+      kind: 'extrapolated',
+      items: items.length,
+      seconds: azSeconds,
+      peakRssMb: az.peakRssMb,
+      throttled: 0,
+      transactions: counts.listPages + items.length,
+      failures: az.failures,
+      note: az.note
+    },
+    bound(counts, 1)
+  )
+  const speedups = (seconds: number) => ({
+    speedupOverSdkLoop: sdkRow.seconds / seconds,
+    speedupOverAzLoop: azRow.seconds / seconds
+  })
+  const backupRow = measurement(
+    {
+      name: 'action backup',
+      kind: 'measured',
+      items: items.length,
+      seconds: backup.seconds,
+      ...speedups(backup.seconds),
+      peakRssMb: backup.peakRssMb,
+      throttled: backup.log.throttled,
+      transactions: backup.log.transactions,
+      failures: Number.isFinite(backupFailures) ? backupFailures : items.length
+    },
+    backupBound
+  )
+  const restoreRow = measurement(
+    {
+      name: 'action restore',
+      kind: 'measured',
+      items: items.length,
+      seconds: restore.seconds,
+      ...speedups(restore.seconds),
+      peakRssMb: restore.peakRssMb,
+      throttled: restore.log.throttled,
+      transactions: restore.log.transactions,
+      failures: items.length - restored,
+      note: restoreAvailable ? undefined : 'restore is not available in this build of the action'
+    },
+    restoreBound
+  )
+  const rows = [backupRow, ...(restoreAvailable ? [restoreRow] : []), sdkRow, azRow]
+  if (big) rows.push(big.row as Measurement)
+
+  const distBytes = folderBytes(join(ROOT, 'dist'))
+  const results = {
+    mode: options.mode,
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memoryGb: totalmem() / 2 ** 30,
+      node: process.version
+    },
+    options,
+    workload: {
+      items: items.length,
+      perType: {
+        secrets: items.filter(i => i.type === 'secrets').length,
+        keys: items.filter(i => i.type === 'keys').length,
+        certificates: items.filter(i => i.type === 'certificates').length
+      },
+      versions: items.reduce((sum, i) => sum + i.versions, 0),
+      seedSeconds
+    },
+    concurrency,
+    bounds: {
+      backup: { ...backupBound, counts },
+      restore: { ...restoreBound, counts: restoreTransactions(items) }
+    },
+    measurements: rows,
+    restore: { available: restoreAvailable, exitCode: restore.result.exitCode, itemsInTarget: restored },
+    azLoop: az,
+    coldStart,
+    dist: { bytes: distBytes, indexJsBytes: statSync(join(ROOT, 'dist', 'index.js')).size },
+    rss: {
+      [`${items.length}`]: backup.peakRssMb,
+      ...(big && { [`${(big.row as Measurement).items}`]: (big.row as Measurement).peakRssMb })
+    },
+    big,
+    totalSeconds: (performance.now() - t0) / 1000
+  }
+
+  console.log(
+    `\nWorkload: ${items.length} items (${results.workload.perType.secrets} secrets, ${results.workload.perType.keys} keys, ${results.workload.perType.certificates} certificates, ${results.workload.versions} versions); latency ${options.latencyMs} ms + 0-${options.jitterMs} ms; throttle ${options.throttleLimit}/${options.throttleWindowMs / 1000} s per vault; action concurrency ${concurrency}`
+  )
+  console.log(
+    `Bounds, backup: ${backupBound.transactions} transactions -> throttling ${backupBound.throttleSeconds.toFixed(2)} s, latency at concurrency ${concurrency} ${backupBound.latencySeconds.toFixed(2)} s`
+  )
+  console.log(
+    `Bounds, restore: ${restoreBound.transactions} transactions -> throttling ${restoreBound.throttleSeconds.toFixed(2)} s, latency at concurrency ${concurrency} ${restoreBound.latencySeconds.toFixed(2)} s`
+  )
+  if (!restoreAvailable)
+    console.log('Restore: not available in this build of the action (operation: restore refused).')
+  console.log(`\n${formatTable(rows)}\n`)
+  if (az.available) {
+    console.log(
+      `az loop: login ${az.loginSeconds.toFixed(2)} s, list call ${az.listCallSeconds.toFixed(2)} s, per item median ${az.perItemMedian.toFixed(2)} s / mean ${az.perItemMean.toFixed(2)} s over ${az.perItemSeconds.length} items`
+    )
+  } else console.log(`az loop: not measured (${az.note})`)
+  console.log(
+    `Cold start (spawn -> first request): median ${coldStart.medianMs.toFixed(0)} ms, trials ${coldStart.trials.map(t => t.toFixed(0)).join(', ')} ms`
+  )
+  console.log(
+    `dist/: ${(distBytes / 2 ** 20).toFixed(2)} MiB (index.js ${(results.dist.indexJsBytes / 2 ** 20).toFixed(2)} MiB)`
+  )
+  console.log(
+    `Peak RSS of the action's backup: ${Object.entries(results.rss)
+      .map(([n, mb]) => `${n} items ${mb.toFixed(0)} MB`)
+      .join(', ')}`
+  )
+  console.log(`Seeding: ${seedSeconds.toFixed(1)} s; whole bench ${results.totalSeconds.toFixed(0)} s`)
+  const paths = writeResults(resolve(ROOT, options.outDir), options.mode, results)
+  console.log(`JSON: ${paths.join(', ')}`)
+} catch (error) {
+  console.error(error)
+  exitCode = 1
+} finally {
+  await testbed.stop()
+}
+process.exit(exitCode)

@@ -1,0 +1,111 @@
+/** Command-line options of `npm run bench`. */
+
+export interface BenchOptions {
+  mode: 'quick' | 'full'
+  items: number
+  latencyMs: number
+  jitterMs: number
+  /** Token bucket per vault: Key Vault's documented 4,000 transactions per 10 s. */
+  throttleLimit: number
+  throttleWindowMs: number
+  /** Items of the RSS run (0 skips it). */
+  bigItems: number
+  azItems: number
+  coldStartTrials: number
+  /** The action's `concurrency` input; undefined leaves the action's default. */
+  concurrency?: number
+  /** Share of keys generated as RSA (the rest EC); the big run uses EC only. */
+  rsaKeyShare: number
+  /** Another bundle of the action instead of dist/index.js. */
+  entry?: string
+  outDir: string
+}
+
+export const USAGE = `npm run bench [-- options]
+  --quick                200 items, no 10,000-item RSS run, 5 az items (under a minute)
+  --items N              items in the main workload (default 1000)
+  --latency MS           fixed latency per request (default 25)
+  --jitter MS            plus uniform jitter 0..MS (default 10)
+  --throttle N/MS        token bucket per vault (default 4000/10000)
+  --big N                items of the peak-RSS run (default 10000, 0 skips it)
+  --az-items N           items of the az loop subset (default 10)
+  --cold-start-trials N  (default 5)
+  --concurrency N        the action's concurrency input (default: the action's own default)
+  --rsa-share F          share of RSA keys in the main workload (default 0.25; the rest EC)
+  --entry PATH           run another build of the action instead of dist/index.js
+  --out DIR              where the JSON goes (default bench-results)`
+
+/** Parses argv (without node and the script). */
+export function parseOptions(argv: string[]): BenchOptions {
+  const quick = argv.includes('--quick')
+  const options: BenchOptions = {
+    mode: quick ? 'quick' : 'full',
+    items: quick ? 200 : 1000,
+    latencyMs: 25,
+    jitterMs: 10,
+    throttleLimit: 4000,
+    throttleWindowMs: 10_000,
+    bigItems: quick ? 0 : 10_000,
+    azItems: quick ? 5 : 10,
+    coldStartTrials: quick ? 3 : 5,
+    rsaKeyShare: 0.25,
+    outDir: 'bench-results'
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]
+    if (flag === '--quick') continue
+    if (flag === '--help' || flag === '-h') {
+      console.log(USAGE)
+      process.exit(0)
+    }
+    const value = argv[++i]
+    if (value === undefined) throw new Error(`${flag} needs a value\n${USAGE}`)
+    const num = (): number => {
+      const n = Number(value)
+      if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} needs a number, got '${value}'`)
+      return n
+    }
+    switch (flag) {
+      case '--items':
+        options.items = Math.max(10, Math.floor(num()))
+        break
+      case '--latency':
+        options.latencyMs = num()
+        break
+      case '--jitter':
+        options.jitterMs = num()
+        break
+      case '--throttle': {
+        const [limit, windowMs] = value.split('/').map(Number)
+        if (!(limit > 0 && windowMs > 0)) throw new Error(`--throttle needs N/MS, got '${value}'`)
+        options.throttleLimit = limit
+        options.throttleWindowMs = windowMs
+        break
+      }
+      case '--big':
+        options.bigItems = Math.floor(num())
+        break
+      case '--az-items':
+        options.azItems = Math.max(1, Math.floor(num()))
+        break
+      case '--cold-start-trials':
+        options.coldStartTrials = Math.max(1, Math.floor(num()))
+        break
+      case '--concurrency':
+        options.concurrency = Math.max(1, Math.floor(num()))
+        break
+      case '--rsa-share':
+        options.rsaKeyShare = Math.min(1, num())
+        break
+      case '--entry':
+        options.entry = value
+        break
+      case '--out':
+        options.outDir = value
+        break
+      default:
+        throw new Error(`unknown option ${flag}\n${USAGE}`)
+    }
+  }
+  return options
+}
