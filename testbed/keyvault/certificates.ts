@@ -20,17 +20,14 @@ import {
   type VaultRuntime
 } from './http.js'
 import {
+  type KindView,
   backupObject,
   deleteObject,
-  getDeleted,
+  deletedRoute,
   guardCreate,
-  listDeleted,
   mustGet,
   mustVersion,
-  purgeDeleted,
-  recoverDeleted,
-  restoreObject,
-  type KindView
+  restoreObject
 } from './lifecycle.js'
 import { latest, type ObjectVersion, type StoredObject } from './store.js'
 import { createCsr, parseImport, PFX, thumbprint, validity } from './x509.js'
@@ -221,41 +218,7 @@ export function certificateRoute(vault: VaultRuntime, req: KvRequest): Route | u
   const m = req.method
   const n = req.segments.length
 
-  if (collection === 'deletedcertificates') {
-    if (n === 1 && m === 'GET') {
-      return {
-        operation: 'ListDeletedCertificates',
-        need: need('list', 'read'),
-        resource: res(),
-        run: () => listDeleted(vault, view, req)
-      }
-    }
-    if (n === 2 && m === 'GET') {
-      return {
-        operation: 'GetDeletedCertificate',
-        need: need('list', 'read'),
-        resource: res(name),
-        run: () => getDeleted(vault, view, name, req.origin)
-      }
-    }
-    if (n === 2 && m === 'DELETE') {
-      return {
-        operation: 'PurgeDeletedCertificate',
-        need: need('purge', 'purge/action'),
-        resource: res(name),
-        run: () => purgeDeleted(vault, 'certificates', name)
-      }
-    }
-    if (n === 3 && third === 'recover' && m === 'POST') {
-      return {
-        operation: 'RecoverDeletedCertificate',
-        need: need('recover', 'recover/action'),
-        resource: res(name),
-        run: () => recoverDeleted(vault, view, name, req.origin)
-      }
-    }
-    return undefined
-  }
+  if (collection === 'deletedcertificates') return deletedRoute(vault, view, req, 'read')
   if (collection !== 'certificates') return undefined
   if (n === 1 && m === 'GET') {
     return {

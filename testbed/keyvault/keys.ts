@@ -14,17 +14,14 @@ import {
   type VaultRuntime
 } from './http.js'
 import {
+  type KindView,
   backupObject,
   deleteObject,
-  getDeleted,
+  deletedRoute,
   guardCreate,
-  listDeleted,
   mustGet,
   mustVersion,
-  purgeDeleted,
-  recoverDeleted,
-  restoreObject,
-  type KindView
+  restoreObject
 } from './lifecycle.js'
 import {
   latest,
@@ -87,41 +84,7 @@ export function keyRoute(vault: VaultRuntime, req: KvRequest): Route | undefined
   const m = req.method
   const n = req.segments.length
 
-  if (collection === 'deletedkeys') {
-    if (n === 1 && m === 'GET') {
-      return {
-        operation: 'ListDeletedKeys',
-        need: need('list', 'read'),
-        resource: res(),
-        run: () => listDeleted(vault, view, req)
-      }
-    }
-    if (n === 2 && m === 'GET') {
-      return {
-        operation: 'GetDeletedKey',
-        need: need('list', 'read'),
-        resource: res(name),
-        run: () => getDeleted(vault, view, name, req.origin)
-      }
-    }
-    if (n === 2 && m === 'DELETE') {
-      return {
-        operation: 'PurgeDeletedKey',
-        need: need('purge', 'purge/action'),
-        resource: res(name),
-        run: () => purgeDeleted(vault, 'keys', name)
-      }
-    }
-    if (n === 3 && third === 'recover' && m === 'POST') {
-      return {
-        operation: 'RecoverDeletedKey',
-        need: need('recover', 'recover/action'),
-        resource: res(name),
-        run: () => recoverDeleted(vault, view, name, req.origin)
-      }
-    }
-    return undefined
-  }
+  if (collection === 'deletedkeys') return deletedRoute(vault, view, req, 'read')
   if (collection !== 'keys') return undefined
   if (n === 1 && m === 'GET') {
     return {

@@ -16,7 +16,15 @@ import {
   restoreConflict,
   type Kind
 } from './errors.js'
-import { emptyFirstPage, page, retentionDays, type KvRequest, type Reply, type VaultRuntime } from './http.js'
+import {
+  emptyFirstPage,
+  page,
+  retentionDays,
+  type KvRequest,
+  type Reply,
+  type Route,
+  type VaultRuntime
+} from './http.js'
 import { latest, type DeletedObject, type ObjectVersion, type StoredObject } from './store.js'
 
 export interface KindView {
@@ -176,4 +184,61 @@ export async function restoreObject(vault: VaultRuntime, view: KindView, req: Kv
   return ok(
     view.restored ? view.restored(object, req.origin) : view.bundle(object, latest(object), req.origin)
   )
+}
+
+const SINGULAR: Record<Kind, string> = { secrets: 'Secret', keys: 'Key', certificates: 'Certificate' }
+
+/**
+ * Routes of a deleted-objects collection (`/deleted{kind}`): list, get, purge and recover. The three
+ * kinds differ only in the data action that reads them (`readAction`, e.g. `readMetadata/action`).
+ */
+export function deletedRoute(
+  vault: VaultRuntime,
+  view: KindView,
+  req: KvRequest,
+  readAction: string
+): Route | undefined {
+  const kind = view.kind
+  const [, name, third] = req.segments
+  const n = req.segments.length
+  const need = (permission: string, action: string) => ({
+    type: kind,
+    permission,
+    action: `${kind}/${action}`
+  })
+  const resource = name ? `/${kind}/${name}` : `/${kind}`
+  const one = SINGULAR[kind]
+  if (n === 1 && req.method === 'GET') {
+    return {
+      operation: `ListDeleted${one}s`,
+      need: need('list', readAction),
+      resource,
+      run: () => listDeleted(vault, view, req)
+    }
+  }
+  if (n === 2 && req.method === 'GET') {
+    return {
+      operation: `GetDeleted${one}`,
+      need: need('list', readAction),
+      resource,
+      run: () => getDeleted(vault, view, name, req.origin)
+    }
+  }
+  if (n === 2 && req.method === 'DELETE') {
+    return {
+      operation: `PurgeDeleted${one}`,
+      need: need('purge', 'purge/action'),
+      resource,
+      run: () => purgeDeleted(vault, kind, name)
+    }
+  }
+  if (n === 3 && third === 'recover' && req.method === 'POST') {
+    return {
+      operation: `RecoverDeleted${one}`,
+      need: need('recover', 'recover/action'),
+      resource,
+      run: () => recoverDeleted(vault, view, name, req.origin)
+    }
+  }
+  return undefined
 }

@@ -12,17 +12,14 @@ import {
   type VaultRuntime
 } from './http.js'
 import {
+  type KindView,
   backupObject,
   deleteObject,
-  getDeleted,
+  deletedRoute,
   guardCreate,
-  listDeleted,
   mustGet,
   mustVersion,
-  purgeDeleted,
-  recoverDeleted,
-  restoreObject,
-  type KindView
+  restoreObject
 } from './lifecycle.js'
 import { latest, newVersionId, type ObjectVersion, type StoredObject } from './store.js'
 import {
@@ -68,41 +65,7 @@ export function secretRoute(vault: VaultRuntime, req: KvRequest): Route | undefi
   const m = req.method
   const n = req.segments.length
 
-  if (collection === 'deletedsecrets') {
-    if (n === 1 && m === 'GET') {
-      return {
-        operation: 'ListDeletedSecrets',
-        need: need('list', 'readMetadata/action'),
-        resource: res(),
-        run: () => listDeleted(vault, view, req)
-      }
-    }
-    if (n === 2 && m === 'GET') {
-      return {
-        operation: 'GetDeletedSecret',
-        need: need('list', 'readMetadata/action'),
-        resource: res(name),
-        run: () => getDeleted(vault, view, name, req.origin)
-      }
-    }
-    if (n === 2 && m === 'DELETE') {
-      return {
-        operation: 'PurgeDeletedSecret',
-        need: need('purge', 'purge/action'),
-        resource: res(name),
-        run: () => purgeDeleted(vault, 'secrets', name)
-      }
-    }
-    if (n === 3 && third === 'recover' && m === 'POST') {
-      return {
-        operation: 'RecoverDeletedSecret',
-        need: need('recover', 'recover/action'),
-        resource: res(name),
-        run: () => recoverDeleted(vault, view, name, req.origin)
-      }
-    }
-    return undefined
-  }
+  if (collection === 'deletedsecrets') return deletedRoute(vault, view, req, 'readMetadata/action')
   if (collection !== 'secrets') return undefined
   if (n === 1 && m === 'GET') {
     return {
