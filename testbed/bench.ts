@@ -4,17 +4,18 @@
  * and Key Vault's documented throttle. Also cold start, dist/ size and peak RSS at 10,000 items.
  * See docs/performance.md for what each figure means. Not part of `npm test`.
  */
-import { cpus, totalmem, tmpdir } from 'node:os'
-import { existsSync, mkdtempSync, statSync } from 'node:fs'
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os'
+import { existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { DEFAULT_CONCURRENCY } from '../src/inputs.js'
 import { ACTION_ENTRY } from './harness.js'
 import { startTestbed, type Testbed } from './index.js'
 import type { EmulatedVault } from './keyvault/emulator.js'
-import { countLog, measureAction, measureColdStart, type ActionRun } from './bench/action.js'
+import { countLog, measureAction, measureColdStart, type ActionRun, type Phases } from './bench/action.js'
 import { measureAzLoop } from './bench/az-loop.js'
 import { parseOptions } from './bench/options.js'
 import { folderBytes, runMeasured } from './bench/probe.js'
+import { summariseProfile, type ProfileSummary } from './bench/profile.js'
 import { formatTable, measurement, writeResults, type Bound, type Measurement } from './bench/report.js'
 import {
   backupTransactions,
@@ -36,6 +37,7 @@ if (!existsSync(entry)) {
 const say = (text: string): void =>
   console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(1)}s] ${text}`)
 const t0 = performance.now()
+const loadStart = loadavg()
 const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
 const ratePerSecond = options.throttleLimit / (options.throttleWindowMs / 1000)
 const meanLatencyS = (options.latencyMs + options.jitterMs / 2) / 1000
@@ -125,6 +127,18 @@ try {
     exitCode = 1
   }
 
+  // Without a proxy the SDK keeps connections alive, as on a GitHub-hosted runner; through the
+  // test bed's proxy every request opens a new tunnel and TLS session (see docs/performance.md).
+  say('action: backup of prod on its loopback URL (no proxy: connections kept alive)')
+  refillBuckets(testbed)
+  const direct = await measureAction(
+    testbed,
+    'prod',
+    actionInputs({ vault: prod.localUrl, path: join(work, 'backup-direct') }),
+    options.entry && entry
+  )
+  const directFailures = items.length - num(direct.result.outputs['backed-up'])
+
   say('action: restore into the empty vault benchtarget (same world)')
   const target = await testbed.keyvault.addVault({ ...world, name: 'benchtarget' })
   refillBuckets(testbed)
@@ -136,6 +150,7 @@ try {
   )
   const restored = activeItems(target)
   const restoreAvailable = !/not available in this version/.test(restore.result.log)
+  const restoreFailures = num(restore.result.outputs.failed)
   if (restoreAvailable && (restore.result.exitCode !== 0 || restored !== items.length)) {
     say(
       `restore did not complete (exit ${restore.result.exitCode}, ${restored} items in target):\n${tail(restore)}`
@@ -146,6 +161,7 @@ try {
   say('baseline: sequential SDK loop (own process)')
   refillBuckets(testbed)
   const sdkFrom = testbed.keyvault.requestLog.length
+  const sdkProxyFrom = testbed.proxy.log.length
   const sdk = await runMeasured(process.execPath, [join(ROOT, 'testbed', 'bench', 'sdk-loop.ts')], {
     ...process.env,
     ...testbed.env,
@@ -160,6 +176,9 @@ try {
   }
   if (sdk.exitCode !== 0) say(`SDK loop failed (exit ${sdk.exitCode}): ${sdk.stderr.slice(-1500)}`)
   const sdkLog = countLog(testbed, 'prod', sdkFrom)
+  const sdkTunnels = testbed.proxy.log
+    .slice(sdkProxyFrom)
+    .filter(e => e.host === 'prod.vault.azure.net').length
 
   // A mixed subset in the workload's proportions: every item in order, so 7:2:1 per ten.
   const azSubset = items.slice(0, options.azItems)
@@ -167,11 +186,15 @@ try {
   refillBuckets(testbed)
   const az = await measureAzLoop(testbed, 'prod', azSubset)
   const counts = backupTransactions(items)
+  // The loops list, then make one backup call per item: no version counting.
+  const loopCounts = { ...counts, versionPages: 0 }
   const azSeconds = az.available
     ? az.loginSeconds + counts.listPages * az.listCallSeconds + items.length * az.perItemMean
     : NaN
 
   let big: Record<string, unknown> | undefined
+  let bigPhases: Phases | undefined
+  let bigCpu: ActionRun['cpu'] | undefined
   if (options.bigItems > 0) {
     const bigItems = planWorkload(options.bigItems)
     say(`RSS run: seeding ${bigItems.length} items into benchbig (EC keys only)`)
@@ -186,6 +209,8 @@ try {
       options.entry && entry
     )
     const b = bound(backupTransactions(bigItems))
+    bigPhases = run.phases
+    bigCpu = run.cpu
     const bigBackedUp = num(run.result.outputs['backed-up'])
     if (run.result.exitCode !== 0 || bigBackedUp !== bigItems.length) {
       say(
@@ -225,7 +250,7 @@ try {
       transactions: sdkLog.transactions,
       failures: sdk.exitCode === 0 ? (sdkSummary.failed ?? 0) : items.length - (sdkSummary.backedUp ?? 0)
     },
-    bound(counts, 1)
+    bound(loopCounts, 1)
   )
   const azRow = measurement(
     {
@@ -239,7 +264,7 @@ try {
       failures: az.failures,
       note: az.note
     },
-    bound(counts, 1)
+    bound(loopCounts, 1)
   )
   const speedups = (seconds: number) => ({
     speedupOverSdkLoop: sdkRow.seconds / seconds,
@@ -269,13 +294,43 @@ try {
       peakRssMb: restore.peakRssMb,
       throttled: restore.log.throttled,
       transactions: restore.log.transactions,
-      failures: items.length - restored,
+      failures: Math.max(items.length - restored, Number.isFinite(restoreFailures) ? restoreFailures : 0),
       note: restoreAvailable ? undefined : 'restore is not available in this build of the action'
     },
     restoreBound
   )
-  const rows = [backupRow, ...(restoreAvailable ? [restoreRow] : []), sdkRow, azRow]
+  const directRow = measurement(
+    {
+      name: 'action backup, no proxy (keep-alive)',
+      kind: 'measured',
+      items: items.length,
+      seconds: direct.seconds,
+      ...speedups(direct.seconds),
+      peakRssMb: direct.peakRssMb,
+      throttled: direct.log.throttled,
+      transactions: direct.log.transactions,
+      failures: Number.isFinite(directFailures) ? directFailures : items.length
+    },
+    backupBound
+  )
+  const rows = [backupRow, directRow, ...(restoreAvailable ? [restoreRow] : []), sdkRow, azRow]
   if (big) rows.push(big.row as Measurement)
+
+  let profile: ProfileSummary | undefined
+  if (options.profile) {
+    say('profile: one more backup of prod under node --cpu-prof')
+    const dir = resolve(ROOT, options.outDir, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'))
+    mkdirSync(dir, { recursive: true })
+    refillBuckets(testbed)
+    await measureAction(
+      testbed,
+      'prod',
+      actionInputs({ vault: 'prod', path: join(work, 'backup-profiled') }),
+      options.entry && entry,
+      { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` }
+    )
+    profile = summariseProfile(dir)
+  }
 
   const distBytes = folderBytes(join(ROOT, 'dist'))
   const results = {
@@ -305,6 +360,11 @@ try {
     },
     measurements: rows,
     restore: { available: restoreAvailable, exitCode: restore.result.exitCode, itemsInTarget: restored },
+    phases: { backup: backup.phases, backupNoProxy: direct.phases, restore: restore.phases, big: bigPhases },
+    cpuSeconds: { backup: backup.cpu, backupNoProxy: direct.cpu, restore: restore.cpu, big: bigCpu },
+    tunnels: { backup: backup.tunnels, restore: restore.tunnels, sdkLoop: sdkTunnels },
+    loadAverage: { start: loadStart, end: loadavg() },
+    profile,
     azLoop: az,
     coldStart,
     dist: { bytes: distBytes, indexJsBytes: statSync(join(ROOT, 'dist', 'index.js')).size },
@@ -344,6 +404,32 @@ try {
       .map(([n, mb]) => `${n} items ${mb.toFixed(0)} MB`)
       .join(', ')}`
   )
+  const phase = (name: string, p?: Phases, cpu?: ActionRun['cpu']) =>
+    p &&
+    console.log(
+      `${name}: start-up and sign-in ${p.beforeFirstRequest.toFixed(2)} s, vault calls ${p.vaultWork.toFixed(2)} s, after the last call ${p.afterLastRequest.toFixed(2)} s; CPU action ${cpu?.action.toFixed(2)} s, test bed ${cpu?.testbed.toFixed(2)} s`
+    )
+  console.log(
+    `Connections to the vault (proxy tunnels): action backup ${backup.tunnels}, SDK loop ${sdkTunnels}`
+  )
+  console.log(
+    `Load average: start ${loadStart.map(l => l.toFixed(2)).join(' ')}, end ${loadavg()
+      .map(l => l.toFixed(2))
+      .join(' ')} (other work on this machine skews figures)`
+  )
+  phase('Phases, backup', backup.phases, backup.cpu)
+  phase('Phases, backup without proxy', direct.phases, direct.cpu)
+  if (restoreAvailable) phase('Phases, restore', restore.phases, restore.cpu)
+  phase('Phases, big backup', bigPhases, bigCpu)
+  if (profile) {
+    console.log(
+      `Profile of a backup (${profile.file}): ${profile.totalMs} ms, idle ${profile.idleMs} ms, GC ${profile.gcMs} ms; top self time:`
+    )
+    for (const e of profile.top.slice(0, 10))
+      console.log(
+        `  ${String(e.selfMs).padStart(6)} ms ${String(e.percent).padStart(5)}%  ${e.function}  ${e.where}`
+      )
+  }
   console.log(`Seeding: ${seedSeconds.toFixed(1)} s; whole bench ${results.totalSeconds.toFixed(0)} s`)
   const paths = writeResults(resolve(ROOT, options.outDir), options.mode, results)
   console.log(`JSON: ${paths.join(', ')}`)

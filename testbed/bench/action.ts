@@ -40,6 +40,10 @@ export interface ActionRun {
   peakRssMb: number
   log: LogCounts
   phases?: Phases
+  /** CONNECT tunnels (so TCP and TLS connections) opened to the vault through the proxy. */
+  tunnels: number
+  /** CPU seconds of the action's process, and of this process (the emulator, proxy, fake Entra). */
+  cpu: { action: number; testbed: number }
 }
 
 /** Runs dist/index.js (or `entry`) once with these inputs and measures it. */
@@ -47,9 +51,12 @@ export async function measureAction(
   testbed: Testbed,
   vault: string,
   inputs: Record<string, string>,
-  entry?: string
+  entry?: string,
+  extraEnv?: Record<string, string>
 ): Promise<ActionRun> {
   const from = testbed.keyvault.requestLog.length
+  const proxyFrom = testbed.proxy.log.length
+  const cpuBefore = process.cpuUsage()
   let probe: RssProbe | undefined
   let spawnedAt = 0
   const started = performance.now()
@@ -57,6 +64,7 @@ export async function measureAction(
     env: testbed.env,
     inputs,
     entry,
+    extraEnv,
     timeoutMs: 900_000,
     onSpawn: child => {
       spawnedAt = testbed.clock.now()
@@ -77,7 +85,17 @@ export async function measureAction(
           afterLastRequest: (exitedAt - times[times.length - 1]) / 1000
         }
       : undefined
-  return { result, seconds, peakRssMb: probe?.stop() ?? 0, log: countLog(testbed, vault, from), phases }
+  const cpu = process.cpuUsage(cpuBefore)
+  const peakRssMb = probe?.stop() ?? 0
+  return {
+    result,
+    seconds,
+    peakRssMb,
+    log: countLog(testbed, vault, from),
+    phases,
+    tunnels: testbed.proxy.log.slice(proxyFrom).filter(e => e.host === `${vault}.vault.azure.net`).length,
+    cpu: { action: probe?.cpuSeconds ?? 0, testbed: (cpu.user + cpu.system) / 1e6 }
+  }
 }
 
 export interface ColdStart {

@@ -19,6 +19,8 @@ export interface BenchOptions {
   /** Another bundle of the action instead of dist/index.js. */
   entry?: string
   outDir: string
+  /** Run one more backup under `node --cpu-prof` and summarise the profile. */
+  profile: boolean
 }
 
 export const USAGE = `npm run bench [-- options]
@@ -33,7 +35,8 @@ export const USAGE = `npm run bench [-- options]
   --concurrency N        the action's concurrency input (default: the action's own default)
   --rsa-share F          share of RSA keys in the main workload (default 0.25; the rest EC)
   --entry PATH           run another build of the action instead of dist/index.js
-  --out DIR              where the JSON goes (default bench-results)`
+  --out DIR              where the JSON goes (default bench-results)
+  --profile / --no-profile  one extra backup under node --cpu-prof (default: on, off with --quick)`
 
 /** Parses argv (without node and the script). */
 export function parseOptions(argv: string[]): BenchOptions {
@@ -49,11 +52,16 @@ export function parseOptions(argv: string[]): BenchOptions {
     azItems: quick ? 5 : 10,
     coldStartTrials: quick ? 3 : 5,
     rsaKeyShare: 0.25,
-    outDir: 'bench-results'
+    outDir: 'bench-results',
+    profile: !quick
   }
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]
     if (flag === '--quick') continue
+    if (flag === '--profile' || flag === '--no-profile') {
+      options.profile = flag === '--profile'
+      continue
+    }
     if (flag === '--help' || flag === '-h') {
       console.log(USAGE)
       process.exit(0)

@@ -10,6 +10,7 @@ import { join } from 'node:path'
  */
 export class RssProbe {
   private peakKb = 0
+  private cpuTicks = 0
   private readonly timer: NodeJS.Timeout
 
   constructor(
@@ -27,12 +28,21 @@ export class RssProbe {
     return this.peakKb / 1024
   }
 
+  /** User plus system CPU seconds of the process, as last read (USER_HZ is 100 on Linux). */
+  get cpuSeconds(): number {
+    return this.cpuTicks / 100
+  }
+
   /** Reads VmHWM now; harmless once the process is gone. */
   read(): void {
     try {
       const status = readFileSync(`/proc/${this.pid}/status`, 'utf8')
       const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status)
       if (match) this.peakKb = Math.max(this.peakKb, Number(match[1]))
+      // Fields after the command name: state is field 3, utime 14 and stime 15.
+      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      this.cpuTicks = Math.max(this.cpuTicks, Number(fields[11]) + Number(fields[12]))
     } catch {
       // the process has exited and been reaped
     }
