@@ -33,6 +33,11 @@ export interface TokenLogEntry {
   error?: string
 }
 
+export interface IssuedCredential {
+  assertion?: string
+  accessToken?: string
+}
+
 export interface FakeEntra {
   readonly port: number
   /** `https://127.0.0.1:<port>`, usable as `authorityHost`. */
@@ -41,6 +46,11 @@ export interface FakeEntra {
   jwks(): JsonWebKey[]
   accessTokenLifetimeSeconds: number
   readonly tokenLog: TokenLogEntry[]
+  /**
+   * The raw client assertion and issued access token of each token request, in order (read-only use:
+   * secret-hygiene tests look for them in the action's log; never print them).
+   */
+  readonly issuedCredentials: ReadonlyArray<IssuedCredential>
   stop(): Promise<void>
 }
 
@@ -51,6 +61,7 @@ const isKnownTenant = (tenant: string, tenantId: string): boolean =>
 export async function startEntra(opts: EntraOptions): Promise<FakeEntra> {
   const signingKey = createSigningKey()
   const tokenLog: TokenLogEntry[] = []
+  const issuedCredentials: IssuedCredential[] = []
   const state = { lifetime: opts.accessTokenLifetimeSeconds ?? 3599 }
   const jwks = (): JsonWebKey[] => [signingKey.publicJwk]
 
@@ -93,6 +104,10 @@ export async function startEntra(opts: EntraOptions): Promise<FakeEntra> {
         status,
         error: outcome.error && `AADSTS${outcome.error.code}`
       })
+      issuedCredentials.push({
+        ...(form.has('client_assertion') && { assertion: form.get('client_assertion') ?? '' }),
+        ...(outcome.body && { accessToken: outcome.body.access_token })
+      })
       if (outcome.error) return fail(outcome.error)
       sendJson(res, 200, outcome.body, { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' })
     } else {
@@ -121,6 +136,7 @@ export async function startEntra(opts: EntraOptions): Promise<FakeEntra> {
       state.lifetime = value
     },
     tokenLog,
+    issuedCredentials,
     stop: () => closeServer(server)
   }
 }

@@ -1,0 +1,125 @@
+/**
+ * Token lifetimes (issue 6). Entra access tokens live about an hour and GitHub OIDC assertions 5-10
+ * minutes in production; a long backup outlives both. Here both live 2 seconds (real time: MSAL and
+ * the SDK cache on real time) and the vault answers slowly, so the run lasts several lifetimes. It
+ * must finish with no failure, fetch new access tokens as they run out, and present a fresh GitHub
+ * assertion each time (never one past its own `exp`: Entra's 60 s of skew would hide that bug here,
+ * not in production after 5 minutes). A federated credential that does not match fails fast, with the
+ * issuer, subject and audience to set.
+ */
+import { decodeJwt } from '../../testbed/jwt.js'
+import { runAction, type RunResult } from '../../testbed/harness.js'
+import { startTestbed, type Testbed } from '../../testbed/index.js'
+
+const LIFETIME_SECONDS = 2
+const ITEMS = 120
+const entry = process.env.KVB_ACTION_ENTRY
+
+let testbed: Testbed
+
+beforeAll(async () => {
+  testbed = await startTestbed({
+    accessTokenLifetimeSeconds: LIFETIME_SECONDS,
+    oidcTokenLifetimeSeconds: LIFETIME_SECONDS
+  })
+  const prod = testbed.layout.vaults.find(v => v.name === 'prod')!
+  const slow = await testbed.keyvault.addVault(
+    { ...prod, name: 'slow' },
+    { latency: { fixedMs: 40, jitterMs: 10 } }
+  )
+  for (let i = 0; i < ITEMS; i++) slow.seedSecret(`item-${i}`, 'v', { versions: 1 + (i % 2) })
+  slow.seedKey('slow-key', { kty: 'EC' })
+}, 60_000)
+afterAll(() => testbed?.stop())
+
+describe('a run longer than both token lifetimes', () => {
+  let result: RunResult
+  let tokenLog: typeof testbed.entra.tokenLog
+  let issued: typeof testbed.entra.issuedCredentials
+
+  beforeAll(async () => {
+    testbed.keyvault.clearLog()
+    const before = testbed.entra.tokenLog.length
+    result = await runAction({
+      env: testbed.env,
+      inputs: { vault: 'slow', upload: 'false', concurrency: '2' },
+      entry
+    })
+    tokenLog = testbed.entra.tokenLog.slice(before)
+    issued = testbed.entra.issuedCredentials.slice(before)
+  }, 60_000)
+
+  it('really lasts longer than the lifetimes (the precondition of this test)', () => {
+    const times = testbed.keyvault.requestLog.map(e => e.time)
+    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThan(2 * LIFETIME_SECONDS * 1000)
+  })
+
+  it('finishes with every item backed up and none failed', () => {
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs).toMatchObject({ 'backed-up': String(ITEMS + 1), failed: '0' })
+  })
+
+  it('asks Entra for new access tokens as they run out, always successfully', () => {
+    expect(tokenLog.length).toBeGreaterThanOrEqual(3)
+    expect(tokenLog.map(e => e.status)).toEqual(tokenLog.map(() => 200))
+    expect(tokenLog.every(e => e.grant === 'client_assertion')).toBe(true)
+  })
+
+  it('presents a fresh GitHub assertion with every token request, never one past its exp', () => {
+    const assertions = issued.map(c => c.assertion ?? '')
+    expect(new Set(assertions).size).toBe(assertions.length)
+    const ids = assertions.map(a => decodeJwt(a).claims.jti)
+    expect(new Set(ids).size).toBe(ids.length)
+    for (const [i, assertion] of assertions.entries()) {
+      const exp = Number(decodeJwt(assertion).claims.exp) * 1000
+      expect(exp).toBeGreaterThanOrEqual(tokenLog[i].time - 1000)
+    }
+  })
+
+  it('is never refused by the vault for a token (only the anonymous challenge answers 401)', () => {
+    expect(testbed.keyvault.requestLog.filter(e => e.status === 401 && e.principal !== 'anonymous')).toEqual(
+      []
+    )
+  })
+})
+
+describe('a federated credential that does not match', () => {
+  it.each<[string, { subject?: string }, { audience?: string }]>([
+    ['subject', { subject: 'repo:octo-org/octo-repo:pull_request' }, {}],
+    ['audience', {}, { audience: 'api://SomethingElse' }]
+  ])(
+    'fails fast on a wrong %s, with the issuer, subject and audience to set',
+    async (_what, github, inputs) => {
+      const subject = testbed.github.subject
+      if (github.subject) testbed.github.subject = github.subject
+      try {
+        testbed.keyvault.clearLog()
+        const before = testbed.entra.tokenLog.length
+        const result = await runAction({
+          env: testbed.env,
+          inputs: { vault: 'prod', upload: 'false', ...inputs },
+          entry
+        })
+        const tokens = testbed.entra.tokenLog.slice(before)
+        expect(result.exitCode).not.toBe(0)
+        const error = result.stdout
+          .split('\n')
+          .filter(line => line.startsWith('::error::'))
+          .join('\n')
+        expect(error).toContain('AADSTS70021')
+        expect(error).toContain("Issuer 'https://token.actions.githubusercontent.com'")
+        expect(error).toContain(`Subject identifier '${testbed.github.subject}'`)
+        expect(error).toContain(`Audience '${inputs.audience ?? 'api://AzureADTokenExchange'}'`)
+        expect(error).toContain(testbed.layout.apps[0].clientId)
+        expect(error).toMatch(/Federated credentials/)
+        // Fast: no retry storm against Entra, and nothing but unauthenticated challenges at the vault.
+        expect(tokens.length).toBeLessThanOrEqual(3)
+        expect(tokens.every(t => t.error === 'AADSTS70021')).toBe(true)
+        expect(testbed.keyvault.requestLog.filter(e => e.status !== 401)).toEqual([])
+      } finally {
+        testbed.github.subject = subject
+      }
+    },
+    60_000
+  )
+})

@@ -1,0 +1,206 @@
+/**
+ * `npm run soak`: the fault soak of issue 6. Backs up 5,000 items of `prod` as an artifact, then
+ * restores that artifact into the empty `staging` (same security world), while every vault answers
+ * 10% of requests with 503, resets 2% of connections and throttles at a quarter of the documented
+ * rate (1,000 requests per 10 s). Zero lost is the bar: the manifest must equal the source's
+ * inventory, and the restored vault must equal the source (names, version counts, tags). Prints the
+ * figures; exits non-zero on any loss or failure. Not part of `npm test` (it runs for minutes).
+ *
+ *   npm run soak                       # 5,000 items
+ *   npm run soak -- --items 500        # a quicker smoke run
+ *   npm run soak -- --entry other/index.js
+ */
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { ACTION_ENTRY, runAction, type RunResult } from './harness.js'
+import { startTestbed, type Testbed } from './index.js'
+import type { EmulatedVault, VaultState } from './keyvault/emulator.js'
+
+const argv = process.argv.slice(2)
+const option = (name: string): string | undefined => {
+  const at = argv.indexOf(`--${name}`)
+  return at >= 0 ? argv[at + 1] : undefined
+}
+const ITEMS = Number(option('items') ?? 5000)
+const entry = option('entry') ? resolve(option('entry')!) : ACTION_ENTRY
+const TYPES = ['secrets', 'keys', 'certificates'] as const
+type ItemType = (typeof TYPES)[number]
+
+const t0 = performance.now()
+const say = (text: string): void =>
+  console.log(`[soak ${((performance.now() - t0) / 1000).toFixed(1)}s] ${text}`)
+
+/** 1% certificates (each owning a managed key and secret, which backup skips), 7% EC keys, the rest secrets. */
+function seed(vault: EmulatedVault, items: number): Record<ItemType, number> {
+  const certificates = Math.max(1, Math.round(items / 100))
+  const keys = Math.round(items * 0.07)
+  const secrets = items - certificates - keys
+  for (let i = 0; i < secrets; i++) {
+    vault.seedSecret(`soak-secret-${i}`, `value-${i}`, {
+      versions: 1 + (i % 3),
+      tags: { app: `app-${i % 7}`, index: String(i) },
+      ...(i % 5 === 0 && { contentType: 'text/plain' })
+    })
+  }
+  for (let i = 0; i < keys; i++) {
+    vault.seedKey(`soak-key-${i}`, { kty: 'EC', versions: 1 + (i % 2), tags: { index: String(i) } })
+  }
+  for (let i = 0; i < certificates; i++)
+    vault.seedCertificate(`soak-cert-${i}`, { tags: { index: String(i) } })
+  return { secrets, keys, certificates }
+}
+
+/** What a backup must hold and a restore must rebuild: `type/name` -> version count and tags (managed items excluded). */
+function inventory(state: VaultState): Map<string, string> {
+  const result = new Map<string, string>()
+  for (const type of TYPES) {
+    for (const item of state[type].active.filter(i => !i.managed)) {
+      const tags = Object.entries(item.tags).sort(([a], [b]) => a.localeCompare(b))
+      result.set(`${type}/${item.name}`, JSON.stringify({ versions: item.versions.length, tags }))
+    }
+  }
+  return result
+}
+
+/** Differences between two inventories: missing, extra, and changed entries. */
+function compare(expected: Map<string, string>, actual: Map<string, string>) {
+  const missing = [...expected.keys()].filter(k => !actual.has(k))
+  const extra = [...actual.keys()].filter(k => !expected.has(k))
+  const changed = [...expected.keys()].filter(k => actual.has(k) && actual.get(k) !== expected.get(k))
+  return { missing, extra, changed, lost: missing.length + changed.length }
+}
+
+/** Request counts of one vault since the last clearLog: total, 429, 503, resets (status 0), non-GET calls. */
+function requestFigures(testbed: Testbed, vault: string) {
+  const log = testbed.keyvault.requestLog.filter(e => e.vault === vault)
+  const count = (test: (e: (typeof log)[number]) => boolean) => log.filter(test).length
+  return {
+    requests: log.length,
+    throttled429: count(e => e.status === 429),
+    injected503: count(e => e.status === 503),
+    resets: count(e => e.status === 0),
+    nonGet: count(e => e.method !== 'GET')
+  }
+}
+
+async function phase(testbed: Testbed, vault: string, inputs: Record<string, string>) {
+  testbed.keyvault.clearLog()
+  const tokensBefore = testbed.entra.tokenLog.length
+  const started = performance.now()
+  const result: RunResult = await runAction({ env: testbed.env, inputs, entry, timeoutMs: 3_600_000 })
+  const seconds = (performance.now() - started) / 1000
+  return {
+    result,
+    seconds,
+    figures: {
+      ...requestFigures(testbed, vault),
+      tokenRequests: testbed.entra.tokenLog.length - tokensBefore
+    }
+  }
+}
+
+function failureLines(result: RunResult): string {
+  return result.stdout
+    .split('\n')
+    .filter(line => line.startsWith('::error') || line.startsWith('::warning'))
+    .slice(0, 10)
+    .join('\n')
+}
+
+async function main(): Promise<number> {
+  const testbed = await startTestbed({
+    behaviour: {
+      throttle: { limit: 1000, windowMs: 10_000 },
+      faults: { p503: 0.1, p500: 0, pReset: 0.02, seed: 2026 },
+      deleteWindowMs: [200, 1000],
+      purgeWindowMs: [200, 1000]
+    }
+  })
+  try {
+    const source = testbed.keyvault.vault('prod')
+    const seeded = seed(source, ITEMS)
+    const expected = inventory(source.state())
+    say(`seeded prod: ${JSON.stringify(seeded)} (${expected.size} items to back up)`)
+    say(
+      'faults: 10% 503, 2% connection resets; throttle 1,000 requests / 10 s per vault (a quarter of 4,000)'
+    )
+
+    const backup = await phase(testbed, 'prod', { vault: 'prod' })
+    say(
+      `backup: exit ${backup.result.exitCode} in ${backup.seconds.toFixed(1)} s; outputs ` +
+        JSON.stringify({
+          'backed-up': backup.result.outputs['backed-up'],
+          skipped: backup.result.outputs.skipped,
+          failed: backup.result.outputs.failed
+        }) +
+        `; ${JSON.stringify(backup.figures)}`
+    )
+    if (backup.result.exitCode !== 0) console.log(failureLines(backup.result))
+    const manifest = JSON.parse(
+      readFileSync(join(backup.result.outputs['backup-path'], 'manifest.json'), 'utf8')
+    ) as {
+      items: Array<{ type: string; name: string; versionCount: number; tags: Record<string, string> }>
+    }
+    const manifestInventory = new Map(
+      manifest.items.map(i => [
+        `${i.type}/${i.name}`,
+        JSON.stringify({
+          versions: i.versionCount,
+          tags: Object.entries(i.tags).sort(([a], [b]) => a.localeCompare(b))
+        })
+      ])
+    )
+    const backupDiff = compare(expected, manifestInventory)
+    say(
+      `manifest vs source inventory: ${manifestInventory.size} items, missing ${backupDiff.missing.length}, ` +
+        `extra ${backupDiff.extra.length}, changed ${backupDiff.changed.length}`
+    )
+
+    const restore = await phase(testbed, 'staging', {
+      operation: 'restore',
+      vault: 'staging',
+      'artifact-name': 'keyvault-backup-prod'
+    })
+    say(
+      `restore: exit ${restore.result.exitCode} in ${restore.seconds.toFixed(1)} s; outputs ` +
+        JSON.stringify({
+          restored: restore.result.outputs.restored,
+          recovered: restore.result.outputs.recovered,
+          skipped: restore.result.outputs.skipped,
+          failed: restore.result.outputs.failed
+        }) +
+        `; ${JSON.stringify(restore.figures)}`
+    )
+    if (restore.result.exitCode !== 0) console.log(failureLines(restore.result))
+    const restoreDiff = compare(expected, inventory(testbed.keyvault.vault('staging').state()))
+    say(
+      `restored vault vs source: missing ${restoreDiff.missing.length}, extra ${restoreDiff.extra.length}, ` +
+        `changed ${restoreDiff.changed.length}`
+    )
+    for (const [label, diff] of [
+      ['backup', backupDiff],
+      ['restore', restoreDiff]
+    ] as const) {
+      const sample = [...diff.missing, ...diff.changed, ...diff.extra].slice(0, 5)
+      if (sample.length > 0) say(`${label} differences, first few: ${sample.join(', ')}`)
+    }
+
+    const failed = Number(backup.result.outputs.failed ?? NaN) + Number(restore.result.outputs.failed ?? NaN)
+    const lost = backupDiff.lost + restoreDiff.lost
+    const ok = lost === 0 && failed === 0 && backup.result.exitCode === 0 && restore.result.exitCode === 0
+    say(
+      `RESULT: ${expected.size} items, lost ${lost}, failed ${Number.isNaN(failed) ? 'unknown' : failed}: ${ok ? 'PASS' : 'FAIL'}`
+    )
+    return ok ? 0 : 1
+  } finally {
+    await testbed.stop()
+  }
+}
+
+main().then(
+  code => process.exit(code),
+  error => {
+    console.error(error)
+    process.exit(1)
+  }
+)
