@@ -6,6 +6,7 @@ import { errorMessage } from './core/errors.js'
 import { tallyOutcomes } from './core/outcomes.js'
 import { Inputs, parseBackupSettings } from './inputs.js'
 import { failureMessage } from './outputs.js'
+import { RESTORE_USAGE, restoreCommand } from './cli-restore.js'
 
 const USAGE = `Usage: keyvault-backup backup --vault NAME|URL --out DIR [options]
 
@@ -40,12 +41,18 @@ export async function main(argv: string[]): Promise<number> {
       'skip-disabled': { type: 'boolean' },
       concurrency: { type: 'string' },
       'dry-run': { type: 'boolean' },
+      from: { type: 'string' },
+      plan: { type: 'boolean' },
+      'if-exists': { type: 'string' },
+      'if-deleted': { type: 'string' },
+      'no-verify': { type: 'boolean' },
       verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' }
     }
   })
+  if (positionals[0] === 'restore' && positionals.length === 1 && !values.help) return restoreCommand(values)
   if (values.help || positionals[0] !== 'backup' || positionals.length !== 1) {
-    console.error(positionals[0] === 'restore' ? 'restore is not available in this version yet' : USAGE)
+    console.error(positionals[0] === 'restore' ? RESTORE_USAGE : `${USAGE}\n\n${RESTORE_USAGE}`)
     return values.help ? 0 : 2
   }
   if (!values.out && !values['dry-run']) throw new Error('--out is required (the folder to write)')

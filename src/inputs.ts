@@ -1,8 +1,10 @@
 import * as core from '@actions/core'
 import { tmpdir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
+import type { ArtifactSource } from './adapters/artifact.js'
 import type { AuthMethod } from './adapters/auth.js'
 import { CLOUDS, resolveVault, type CloudName, type CloudSettings, type VaultTarget } from './core/cloud.js'
+import { IF_DELETED, IF_EXISTS, type ConflictPolicy } from './core/plan.js'
 import type { SelectionFilter, TagFilter } from './core/selection.js'
 import { ITEM_TYPES, type ItemType } from './core/types.js'
 
@@ -27,7 +29,13 @@ export const Inputs = {
   Path: 'path',
   Concurrency: 'concurrency',
   FailOnError: 'fail-on-error',
-  DryRun: 'dry-run'
+  DryRun: 'dry-run',
+  RunId: 'run-id',
+  Repository: 'repository',
+  GithubToken: 'github-token',
+  IfExists: 'if-exists',
+  IfDeleted: 'if-deleted',
+  Verify: 'verify'
 } as const
 
 /** Every output name of action.yml. */
@@ -39,7 +47,10 @@ export const Outputs = {
   ManifestSha256: 'manifest-sha256',
   BackedUp: 'backed-up',
   Skipped: 'skipped',
-  Failed: 'failed'
+  Failed: 'failed',
+  Restored: 'restored',
+  Recovered: 'recovered',
+  PlanPath: 'plan-path'
 } as const
 
 /** What backup needs, shared by the action and the CLI. */
@@ -54,9 +65,23 @@ export interface BackupSettings {
   dryRun: boolean
 }
 
+/** Where a restore reads its backup from. */
+export type RestoreSource = { kind: 'path'; path: string } | { kind: 'artifact'; artifact: ArtifactSource }
+
+/** What restore needs besides the shared settings (`vault` is the target; the filters select from the backup). */
+export interface RestoreOptions {
+  source: RestoreSource
+  policy: ConflictPolicy
+  verify: boolean
+  /** A folder for the download and the plan file (under RUNNER_TEMP). */
+  workDir: string
+}
+
 /** The action's inputs, typed and validated. */
 export interface ActionInputs extends BackupSettings {
   operation: 'backup' | 'restore'
+  /** Present when operation is restore. */
+  restore?: RestoreOptions
   auth: AuthMethod
   clientId?: string
   tenantId?: string
@@ -228,6 +253,81 @@ function backupSettings(read: InputReader, env: NodeJS.ProcessEnv, p: Problems):
   }
 }
 
+const RUN_ID = /^[1-9]\d{0,19}$/
+const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/
+
+/**
+ * Parses the restore inputs: the source (`path`, or `artifact-name` with `run-id`, `repository`,
+ * `github-token`), the two conflict policies and `verify`. Contradictions are reported together.
+ * `env` supplies GITHUB_REPOSITORY and RUNNER_TEMP.
+ */
+export function parseRestoreOptions(read: InputReader, env: NodeJS.ProcessEnv): RestoreOptions {
+  const p = new Problems()
+  const options = restoreOptions(read, env, p)
+  p.throwIfAny()
+  return options
+}
+
+function restoreOptions(read: InputReader, env: NodeJS.ProcessEnv, p: Problems): RestoreOptions {
+  const rawPath = read(Inputs.Path)
+  const name = read(Inputs.ArtifactName)
+  const runId = read(Inputs.RunId)
+  const repository = read(Inputs.Repository)
+  const token = read(Inputs.GithubToken)
+  if (rawPath) {
+    for (const other of [Inputs.ArtifactName, Inputs.RunId, Inputs.Repository] as const) {
+      if (read(other)) {
+        p.add(
+          `Inputs '${Inputs.Path}' and '${other}' cannot be used together: restore reads either a local folder ('path') or an artifact ('${Inputs.ArtifactName}')`
+        )
+      }
+    }
+  } else if (!name) {
+    p.add(
+      `operation 'restore' needs a source: set '${Inputs.ArtifactName}' (the backup artifact) or '${Inputs.Path}' (a local backup folder)`
+    )
+  }
+  if (ARTIFACT_FORBIDDEN.test(name)) {
+    p.add(
+      `Invalid value for '${Inputs.ArtifactName}': ${quote(name)}. It must not contain " : < > | * ? \\ / or line breaks`
+    )
+  }
+  if (runId && runId !== 'latest' && !RUN_ID.test(runId)) {
+    p.add(`Invalid value for '${Inputs.RunId}': ${quote(runId)}. Expected a run id (digits) or 'latest'`)
+  }
+  if (repository && !REPOSITORY.test(repository)) {
+    p.add(`Invalid value for '${Inputs.Repository}': ${quote(repository)}. Expected owner/name`)
+  }
+  if (repository && !runId && !rawPath) {
+    p.add(
+      `Input '${Inputs.Repository}' needs '${Inputs.RunId}' (a run id or 'latest'): the current run belongs to this repository`
+    )
+  }
+  if (runId && !token && !rawPath) {
+    p.add(
+      `Input '${Inputs.RunId}' needs '${Inputs.GithubToken}' (a token with 'actions: read'), e.g. github-token: \${{ github.token }}`
+    )
+  }
+  const policy: ConflictPolicy = {
+    ifExists: oneOf(p, Inputs.IfExists, read(Inputs.IfExists), IF_EXISTS, 'skip'),
+    ifDeleted: oneOf(p, Inputs.IfDeleted, read(Inputs.IfDeleted), IF_DELETED, 'fail')
+  }
+  const verify = bool(p, Inputs.Verify, read(Inputs.Verify), true)
+  const workDir = join(env.RUNNER_TEMP || tmpdir(), 'keyvault-restore')
+  const repo = repository || env.GITHUB_REPOSITORY || ''
+  let source: RestoreSource
+  if (rawPath) source = { kind: 'path', path: isAbsolute(rawPath) ? rawPath : resolve(rawPath) }
+  else if (runId === 'latest')
+    source = { kind: 'artifact', artifact: { kind: 'latest', name, repository: repo, token } }
+  else if (runId) {
+    source = {
+      kind: 'artifact',
+      artifact: { kind: 'run', name, runId: Number(runId), repository: repo, token }
+    }
+  } else source = { kind: 'artifact', artifact: { kind: 'current-run', name } }
+  return { source, policy, verify, workDir }
+}
+
 /**
  * Reads and validates every action input (the only caller of `core.getInput`). `client-id` and
  * `tenant-id` fall back to AZURE_CLIENT_ID and AZURE_TENANT_ID; the audience to the cloud's default.
@@ -266,8 +366,19 @@ export function readInputs(
       `Inputs '${Inputs.Audience}' and '${Inputs.Auth}: ${auth}' cannot be used together: the audience applies only to 'oidc'`
     )
   }
+  const restore = operation === 'restore' ? restoreOptions(read, env, p) : undefined
+  if (!restore) {
+    // Restore-only inputs: the source inputs have no default, so any value is a mistake; the
+    // policies have defaults in action.yml, so only their values are checked.
+    for (const name of [Inputs.RunId, Inputs.Repository] as const) {
+      if (read(name)) p.add(`Input '${name}' applies only when 'operation' is restore; this step is a backup`)
+    }
+    oneOf(p, Inputs.IfExists, read(Inputs.IfExists), IF_EXISTS, 'skip')
+    oneOf(p, Inputs.IfDeleted, read(Inputs.IfDeleted), IF_DELETED, 'fail')
+    bool(p, Inputs.Verify, read(Inputs.Verify), true)
+  }
   const artifactName = read(Inputs.ArtifactName) || `keyvault-backup-${settings.vault.name}`
-  if (ARTIFACT_FORBIDDEN.test(artifactName)) {
+  if (!restore && ARTIFACT_FORBIDDEN.test(artifactName)) {
     p.add(
       `Invalid value for '${Inputs.ArtifactName}': ${quote(artifactName)}. It must not contain " : < > | * ? \\ / or line breaks`
     )
@@ -279,6 +390,7 @@ export function readInputs(
   return {
     ...settings,
     operation,
+    ...(restore && { restore }),
     auth,
     ...(clientId && { clientId }),
     ...(tenantId && { tenantId }),

@@ -7,16 +7,16 @@ import { errorMessage } from './core/errors.js'
 import type { BackupReport } from './core/report.js'
 import { readInputs } from './inputs.js'
 import { backupOutputs, failureMessage } from './outputs.js'
+import { runRestore } from './restore-action.js'
 
 const log = { info: core.info, warning: (m: string) => core.warning(m), debug: core.debug }
 
-/** The action: read inputs, back up, upload; outputs and the job summary are written whatever happens. */
+/** The action: read inputs, then back up and upload, or restore; outputs and the job summary are written whatever happens. */
 export async function run(): Promise<void> {
   let report: BackupReport | undefined
   try {
     const inputs = readInputs()
-    if (inputs.operation === 'restore')
-      throw new Error("operation 'restore' is not available in this version yet")
+    if (inputs.restore) return await runRestore({ ...inputs, restore: inputs.restore })
     const { tenantId, clientId, audience, cloud } = inputs
     const auth = createCredential({ method: inputs.auth, cloud, clientId, tenantId, audience })
     const job = await backupVault(inputs, {

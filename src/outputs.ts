@@ -1,5 +1,6 @@
 import { tallyOutcomes } from './core/outcomes.js'
 import type { BackupReport } from './core/report.js'
+import { tallyRestore, type RestoreReport } from './core/restore-report.js'
 import { escapeLog } from './core/text.js'
 import { Outputs } from './inputs.js'
 
@@ -26,4 +27,27 @@ export function failureMessage(report: BackupReport, shown = 5): string | undefi
   const lines = failed.slice(0, shown).map(o => `${o.type} '${escapeLog(o.name)}': ${o.reason ?? 'failed'}`)
   const more = failed.length > shown ? `\n…and ${failed.length - shown} more (see the job summary)` : ''
   return `${failed.length} of ${total} items failed:\n${lines.join('\n')}${more}`
+}
+
+/** The restore outputs: counts and the plan file. A dry run counts nothing as restored. */
+export function restoreOutputs(report: RestoreReport): Record<string, string> {
+  const totals = tallyRestore(report.outcomes)
+  return {
+    [Outputs.Restored]: String(totals.restored),
+    [Outputs.Recovered]: String(totals.recovered),
+    [Outputs.Skipped]: String(totals.skipped),
+    [Outputs.Failed]: String(totals.failed),
+    [Outputs.PlanPath]: report.planPath ?? ''
+  }
+}
+
+/** One message naming the first few failed restores, or undefined when none failed. */
+export function restoreFailureMessage(report: RestoreReport, shown = 5): string | undefined {
+  const failed = report.outcomes.filter(o => o.status === 'failed')
+  if (failed.length === 0) return undefined
+  const lines = failed
+    .slice(0, shown)
+    .map(o => `${o.type} '${escapeLog(o.name)}': ${escapeLog(o.reason ?? 'failed')}`)
+  const more = failed.length > shown ? `\n…and ${failed.length - shown} more (see the job summary)` : ''
+  return `${failed.length} of ${report.outcomes.length} items failed to restore:\n${lines.join('\n')}${more}`
 }

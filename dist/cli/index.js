@@ -38917,7 +38917,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat: io_util_lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -38961,7 +38961,7 @@ function exists(fsPath) {
 }
 function isDirectory(fsPath_1) {
     return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield io_util_lstat(fsPath);
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
         return stats.isDirectory();
     });
 }
@@ -70050,7 +70050,7 @@ const realSleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
 /** Bumped on any change restore must know about; restore refuses formats it does not know. */
 const MANIFEST_FORMAT_VERSION = 1;
-const manifest_MANIFEST_FILE = 'manifest.json';
+const MANIFEST_FILE = 'manifest.json';
 /** Key Vault object names: letters, digits and hyphens, 1-127 characters. */
 const OBJECT_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 /** The blob's place in the backup folder. Throws on a name Key Vault would never return. */
@@ -70060,11 +70060,11 @@ function blobFile(type, name) {
     return `${type}/${name}.blob`;
 }
 /** Lowercase hex SHA-256. */
-function manifest_sha256Hex(data) {
+function sha256Hex(data) {
     return (0,external_node_crypto_.createHash)('sha256').update(data).digest('hex');
 }
 /** Builds a manifest item from what listing said and what writing the blob measured. */
-function manifestItem(item, blob, versionCount) {
+function manifestItem(item, blob, versionCount, versionIds) {
     return {
         type: item.type,
         name: item.name,
@@ -70072,6 +70072,7 @@ function manifestItem(item, blob, versionCount) {
         size: blob.size,
         sha256: blob.sha256,
         versionCount,
+        ...(versionIds !== undefined && { versionIds: [...versionIds] }),
         enabled: item.enabled,
         ...(item.contentType !== undefined && { contentType: item.contentType }),
         tags: { ...item.tags },
@@ -70101,7 +70102,7 @@ function serializeManifest(manifest) {
  * and every file exactly `<type>/<name>.blob` (so no path can climb out of the folder), each once.
  * Throws one error listing every problem.
  */
-function manifest_parseManifest(text) {
+function parseManifest(text) {
     let data;
     try {
         data = JSON.parse(text);
@@ -70121,7 +70122,7 @@ function manifest_parseManifest(text) {
     const seen = new Set();
     for (const [index, item] of (Array.isArray(m.items) ? m.items : []).entries()) {
         const where = `items[${index}]`;
-        if (!ITEM_TYPES.includes(item?.type)) {
+        if (!types_ITEM_TYPES.includes(item?.type)) {
             problems.push(`${where}: unknown type ${JSON.stringify(item?.type)}`);
             continue;
         }
@@ -70143,6 +70144,12 @@ function manifest_parseManifest(text) {
         }
         if (!Number.isSafeInteger(item.versionCount) || item.versionCount < 1) {
             problems.push(`${where}: invalid versionCount`);
+        }
+        if (item.versionIds !== undefined &&
+            (!Array.isArray(item.versionIds) ||
+                item.versionIds.length !== item.versionCount ||
+                !item.versionIds.every((id) => typeof id === 'string' && /^[0-9a-zA-Z]{1,64}$/.test(id)))) {
+            problems.push(`${where}: versionIds does not match versionCount`);
         }
     }
     if (problems.length > 0)
@@ -70171,16 +70178,16 @@ class BackupFolderWriter {
         await (0,promises_.writeFile)(`${target}.partial`, bytes);
         await (0,promises_.rename)(`${target}.partial`, target);
         this.written.push(target);
-        return { size: bytes.length, sha256: manifest_sha256Hex(bytes) };
+        return { size: bytes.length, sha256: sha256Hex(bytes) };
     }
     /** Writes `manifest.json` and returns its path and SHA-256. */
     async writeManifest(manifest) {
         const text = serializeManifest(manifest);
-        const path = this.resolveInside(manifest_MANIFEST_FILE);
+        const path = this.resolveInside(MANIFEST_FILE);
         await (0,promises_.mkdir)(this.root, { recursive: true });
         await (0,promises_.writeFile)(path, text);
         this.written.push(path);
-        return { path, sha256: manifest_sha256Hex(text) };
+        return { path, sha256: sha256Hex(text) };
     }
     /** Absolute paths of every file written, for the artifact upload (stale files are not uploaded). */
     files() {
@@ -70205,20 +70212,20 @@ function resolveInside(root, file) {
  * paths), its SHA-256 matches when one is expected, and every blob has the recorded size and hash.
  */
 async function verifyBackupFolder(root, expectedManifestSha256) {
-    const text = await readFile(join(root, MANIFEST_FILE), 'utf8');
+    const text = await (0,promises_.readFile)((0,external_node_path_.join)(root, MANIFEST_FILE), 'utf8');
     const manifestSha256 = sha256Hex(text);
     const problems = [];
     if (expectedManifestSha256 && expectedManifestSha256.toLowerCase() !== manifestSha256) {
         problems.push(`manifest.json has SHA-256 ${manifestSha256}, expected ${expectedManifestSha256}`);
     }
     const manifest = parseManifest(text);
-    const realRoot = await realpath(root);
+    const realRoot = await (0,promises_.realpath)(root);
     for (const item of manifest.items) {
         try {
             const path = resolveInside(root, item.file);
-            const info = await lstat(path);
+            const info = await (0,promises_.lstat)(path);
             // A symlinked folder inside the backup could still point elsewhere: compare real paths too.
-            if (!info.isFile() || !(await realpath(path)).startsWith(realRoot + sep)) {
+            if (!info.isFile() || !(await (0,promises_.realpath)(path)).startsWith(realRoot + external_node_path_.sep)) {
                 problems.push(`${item.file} is not a regular file inside the backup folder`);
                 continue;
             }
@@ -70236,8 +70243,8 @@ async function verifyBackupFolder(root, expectedManifestSha256) {
     return { manifest, manifestSha256, problems };
 }
 async function hashFile(path) {
-    const hash = createHash('sha256');
-    for await (const chunk of createReadStream(path))
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of (0,external_node_fs_.createReadStream)(path))
         hash.update(chunk);
     return hash.digest('hex');
 }
@@ -82812,7 +82819,31 @@ class SecretClient {
 }
 
 //# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./src/adapters/no-value-reads.ts
+// GET /secrets/{name}[/{version}] returns the value; /secrets/{name}/versions only lists properties.
+const VALUE_READ = /^\/secrets\/[^/]+(\/(?!versions\/?$)[^/]*)?\/?$/i;
+/** True for a request that would return a secret's value. */
+function isSecretValueRead(method, url) {
+    return method.toUpperCase() === 'GET' && VALUE_READ.test(new URL(url).pathname);
+}
+/**
+ * A pipeline policy that refuses, before sending, any request that would return a secret value.
+ * Backup and restore never need one; the SDK's recover poller asks for it only to see whether the
+ * secret is back, and treats our 404 as "not yet", which is what we want (we poll the versions list).
+ */
+const refuseSecretValueReads = {
+    name: 'keyvaultBackupRefuseSecretValueReads',
+    sendRequest(request, next) {
+        if (isSecretValueRead(request.method, request.url)) {
+            const error = new Error(`keyvault-backup never reads secret values; refused ${request.method} ${new URL(request.url).pathname}`);
+            return Promise.reject(Object.assign(error, { statusCode: 404, code: 'SecretValueReadRefused' }));
+        }
+        return next(request);
+    }
+};
+
 ;// CONCATENATED MODULE: ./src/adapters/keyvault.ts
+
 
 
 
@@ -82828,7 +82859,12 @@ function createVaultClients(vault, credential, userAgent) {
         userAgentOptions: { userAgentPrefix: userAgent }
     };
     return {
-        secrets: new SecretClient(vault.url, credential, options),
+        // The SDK's recover poller would GET the secret (its value) to see whether recovery finished;
+        // this policy refuses such reads before they leave the process, so no code path can read a value.
+        secrets: new SecretClient(vault.url, credential, {
+            ...options,
+            additionalPolicies: [{ policy: refuseSecretValueReads, position: 'perCall' }]
+        }),
         keys: new KeyClient(vault.url, credential, options),
         certificates: new CertificateClient(vault.url, credential, options)
     };
@@ -82885,6 +82921,10 @@ class KeyVaultReader {
                 return count(this.clients.certificates.listPropertiesOfCertificateVersions(name));
         }
     }
+    /** The ids of every version of an object (properties only). */
+    async listVersionIds(type, name) {
+        return (await listVersionProperties(this.clients, type, name)).map(p => p.version ?? '');
+    }
     /** Fetches the object's backup blob (all versions, encrypted by the service). */
     async backup(type, name) {
         const blob = type === 'secrets'
@@ -82895,6 +82935,100 @@ class KeyVaultReader {
         if (!blob || blob.length === 0)
             throw new Error(`the vault returned an empty backup for ${type} '${name}'`);
         return blob;
+    }
+}
+async function listVersionProperties(clients, type, name) {
+    const iterable = type === 'secrets'
+        ? clients.secrets.listPropertiesOfSecretVersions(name)
+        : type === 'keys'
+            ? clients.keys.listPropertiesOfKeyVersions(name)
+            : clients.certificates.listPropertiesOfCertificateVersions(name);
+    const all = [];
+    for await (const p of iterable)
+        all.push(p);
+    return all;
+}
+const isNotFound = (error) => error?.statusCode === 404;
+/**
+ * The `VaultWriter` over real SDK clients. Long-running operations are only started here (the SDK
+ * pollers wait on real 2 s timers); the core polls with its injected clock instead.
+ */
+class KeyVaultWriter {
+    clients;
+    constructor(clients) {
+        this.clients = clients;
+    }
+    /** Version ids of the active object, or none; a name with no active object lists no versions. */
+    async listVersions(type, name) {
+        try {
+            const all = await listVersionProperties(this.clients, type, name);
+            const recoveryLevel = all.find(p => p.recoveryLevel)?.recoveryLevel;
+            return { versionIds: all.map(p => p.version ?? ''), ...(recoveryLevel && { recoveryLevel }) };
+        }
+        catch (error) {
+            if (isNotFound(error))
+                return { versionIds: [] };
+            throw error;
+        }
+    }
+    /** The soft-deleted object's recovery level and purge date, or undefined on 404. */
+    async getDeleted(type, name) {
+        let deleted;
+        try {
+            deleted =
+                type === 'secrets'
+                    ? await this.clients.secrets.getDeletedSecret(name)
+                    : type === 'keys'
+                        ? await this.clients.keys.getDeletedKey(name)
+                        : await this.clients.certificates.getDeletedCertificate(name);
+        }
+        catch (error) {
+            if (isNotFound(error))
+                return undefined;
+            throw error;
+        }
+        const recoveryLevel = deleted.properties?.recoveryLevel;
+        const date = deleted.scheduledPurgeDate;
+        return {
+            ...(recoveryLevel && { recoveryLevel }),
+            ...(date && { scheduledPurgeDate: date.toISOString() })
+        };
+    }
+    /** Restores one blob (all versions, under the blob's own name). */
+    async restore(type, blob) {
+        if (type === 'secrets')
+            await this.clients.secrets.restoreSecretBackup(blob);
+        else if (type === 'keys')
+            await this.clients.keys.restoreKeyBackup(blob);
+        else
+            await this.clients.certificates.restoreCertificateBackup(blob);
+    }
+    /** Sends the DELETE; the returned poller is dropped (we poll the deleted view ourselves). */
+    async startDelete(type, name) {
+        if (type === 'secrets')
+            await this.clients.secrets.beginDeleteSecret(name);
+        else if (type === 'keys')
+            await this.clients.keys.beginDeleteKey(name);
+        else
+            await this.clients.certificates.beginDeleteCertificate(name);
+    }
+    /** Purges a soft-deleted object; the name stays taken for a few seconds afterwards. */
+    async purge(type, name) {
+        if (type === 'secrets')
+            await this.clients.secrets.purgeDeletedSecret(name);
+        else if (type === 'keys')
+            await this.clients.keys.purgeDeletedKey(name);
+        else
+            await this.clients.certificates.purgeDeletedCertificate(name);
+    }
+    /** Sends the recover request; the returned poller is dropped. */
+    async startRecover(type, name) {
+        if (type === 'secrets')
+            await this.clients.secrets.beginRecoverDeletedSecret(name);
+        else if (type === 'keys')
+            await this.clients.keys.beginRecoverDeletedKey(name);
+        else
+            await this.clients.certificates.beginRecoverDeletedCertificate(name);
     }
 }
 
@@ -82916,7 +83050,7 @@ const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/g;
  * Makes free text safe inside a Markdown table cell of the job summary: HTML is escaped, Markdown
  * punctuation is backslash-escaped and line breaks are flattened, so text renders as text.
  */
-function escapeMarkdown(text) {
+function text_escapeMarkdown(text) {
     return text_escapeLog(text)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
@@ -82953,7 +83087,13 @@ const OFFICER_ROLE = {
 };
 /** The data action an operation needs on an RBAC vault. */
 function requiredDataAction(type, operation) {
-    const verb = operation === 'backup' ? 'backup/action' : type === 'secrets' ? 'readMetadata/action' : 'read';
+    const verb = operation === 'list'
+        ? type === 'secrets'
+            ? 'readMetadata/action'
+            : 'read'
+        : operation === 'delete'
+            ? 'delete'
+            : `${operation}/action`;
     return `Microsoft.KeyVault/vaults/${type}/${verb}`;
 }
 /**
@@ -83129,8 +83269,15 @@ async function runBackup(deps, request) {
 async function backupItem(deps, item, dryRun, explain, written) {
     const base = { type: item.type, name: item.name };
     let versionCount;
+    let versionIds;
     try {
-        versionCount = await deps.rate.run(() => deps.vault.countVersions(item.type, item.name));
+        const vault = deps.vault;
+        if (vault.listVersionIds) {
+            versionIds = await deps.rate.run(() => vault.listVersionIds(item.type, item.name));
+            versionCount = versionIds.length;
+        }
+        else
+            versionCount = await deps.rate.run(() => vault.countVersions(item.type, item.name));
     }
     catch (error) {
         return {
@@ -83154,7 +83301,7 @@ async function backupItem(deps, item, dryRun, explain, written) {
         const file = blobFile(item.type, item.name);
         const bytes = await deps.rate.run(() => deps.vault.backup(item.type, item.name));
         const blob = await sink.writeBlob(file, bytes);
-        written.push(manifestItem(item, { file, ...blob }, versionCount));
+        written.push(manifestItem(item, { file, ...blob }, versionCount, versionIds));
         deps.log.debug(`Backed up ${singular(item.type)} '${item.name}' (${versionCount} versions, ${blob.size} bytes)`);
         return { ...base, status: 'backed-up', versionCount, file, size: blob.size, ...(warning && { warning }) };
     }
@@ -83577,7 +83724,104 @@ function shortVaultName(host, port) {
     return port ? `${base}-${port}` : base;
 }
 
+;// CONCATENATED MODULE: ./src/core/plan.ts
+
+const plan_IF_EXISTS = ['skip', 'fail', 'replace'];
+const plan_IF_DELETED = ['fail', 'skip', 'recover', 'purge'];
+/** A short label for the plan table. */
+function stateLabel(state) {
+    switch (state.kind) {
+        case 'absent':
+        case 'active':
+            return state.kind;
+        case 'deleted':
+            return state.purgeProtected ? 'soft-deleted (purge protection)' : 'soft-deleted';
+        case 'being-deleted':
+            return 'being deleted';
+    }
+}
+/** Recovery levels without "Purgeable" mean purge protection: nothing can be purged before retention ends. */
+function isPurgeProtected(recoveryLevel) {
+    return recoveryLevel !== undefined && !/purgeable/i.test(recoveryLevel);
+}
+/** True when the target already holds exactly the versions the backup recorded (in any order). */
+function sameVersions(item, versionIds) {
+    if (!item.versionIds || item.versionIds.length !== versionIds.length)
+        return false;
+    const have = new Set(versionIds.map(v => v.toLowerCase()));
+    return item.versionIds.every(v => have.has(v.toLowerCase()));
+}
+/** The day a name held under purge protection frees up, for messages. */
+function freeOn(date) {
+    return date ? `on ${date} (its scheduled purge date)` : 'when its retention period ends';
+}
+/**
+ * Decides one item's action from the state of its name in the target and the two policies. Pure:
+ * the table in the README and the unit tests is exactly this function. Restore only deletes or
+ * purges when `replace` or `purge` says so, and never under purge protection.
+ */
+function decide(item, state, policy) {
+    const what = `${singular(item.type)} '${item.name}'`;
+    switch (state.kind) {
+        case 'absent':
+            return { action: 'restore', reason: 'the name is free' };
+        case 'active': {
+            if (sameVersions(item, state.versionIds)) {
+                return { action: 'already-restored', reason: 'the target already holds the backup’s versions' };
+            }
+            if (policy.ifExists === 'skip')
+                return { action: 'skip', reason: 'exists (if-exists: skip)' };
+            if (policy.ifExists === 'fail') {
+                return {
+                    action: 'fail',
+                    reason: `${what} already exists with other versions (if-exists: fail); use if-exists 'skip' or 'replace'`
+                };
+            }
+            if (state.purgeProtected) {
+                return {
+                    action: 'fail',
+                    reason: `${what} exists and the vault has purge protection: 'replace' would delete it and leave the ` +
+                        `name unusable until the retention period ends, so it is refused. Delete or rename by hand, or use if-exists 'skip'`
+                };
+            }
+            return { action: 'replace', reason: 'exists with other versions (if-exists: replace)' };
+        }
+        case 'deleted':
+        case 'being-deleted': {
+            const protectedDate = state.kind === 'deleted' && state.purgeProtected ? state.scheduledPurgeDate : undefined;
+            const isProtected = state.kind === 'deleted' && state.purgeProtected;
+            switch (policy.ifDeleted) {
+                case 'skip':
+                    return { action: 'skip', reason: 'soft-deleted (if-deleted: skip)' };
+                case 'recover':
+                    return {
+                        action: 'recover',
+                        reason: 'soft-deleted (if-deleted: recover): recover it instead of restoring'
+                    };
+                case 'purge':
+                    if (isProtected) {
+                        return {
+                            action: 'fail',
+                            reason: `${what} is soft-deleted in a vault with purge protection, so it cannot be purged; ` +
+                                `the name frees up ${freeOn(protectedDate)}. Use if-deleted 'recover' to bring it back now`
+                        };
+                    }
+                    return { action: 'purge-and-restore', reason: 'soft-deleted (if-deleted: purge)' };
+                case 'fail':
+                    return {
+                        action: 'fail',
+                        reason: `${what} is soft-deleted, so its name cannot be reused (if-deleted: fail); use if-deleted ` +
+                            (isProtected
+                                ? `'recover' (purge protection: the name frees up ${freeOn(protectedDate)})`
+                                : `'recover' or 'purge'`)
+                    };
+            }
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 
 
@@ -83604,7 +83848,13 @@ const Inputs = {
     Path: 'path',
     Concurrency: 'concurrency',
     FailOnError: 'fail-on-error',
-    DryRun: 'dry-run'
+    DryRun: 'dry-run',
+    RunId: 'run-id',
+    Repository: 'repository',
+    GithubToken: 'github-token',
+    IfExists: 'if-exists',
+    IfDeleted: 'if-deleted',
+    Verify: 'verify'
 };
 /** Every output name of action.yml. */
 const inputs_Outputs = {
@@ -83615,7 +83865,10 @@ const inputs_Outputs = {
     ManifestSha256: 'manifest-sha256',
     BackedUp: 'backed-up',
     Skipped: 'skipped',
-    Failed: 'failed'
+    Failed: 'failed',
+    Restored: 'restored',
+    Recovered: 'recovered',
+    PlanPath: 'plan-path'
 };
 const fromRunner = name => core.getInput(name);
 const DEFAULT_CONCURRENCY = 8;
@@ -83758,6 +84011,72 @@ function backupSettings(read, env, p) {
         dryRun: bool(p, Inputs.DryRun, read(Inputs.DryRun), false)
     };
 }
+const RUN_ID = /^[1-9]\d{0,19}$/;
+const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
+/**
+ * Parses the restore inputs: the source (`path`, or `artifact-name` with `run-id`, `repository`,
+ * `github-token`), the two conflict policies and `verify`. Contradictions are reported together.
+ * `env` supplies GITHUB_REPOSITORY and RUNNER_TEMP.
+ */
+function parseRestoreOptions(read, env) {
+    const p = new Problems();
+    const options = restoreOptions(read, env, p);
+    p.throwIfAny();
+    return options;
+}
+function restoreOptions(read, env, p) {
+    const rawPath = read(Inputs.Path);
+    const name = read(Inputs.ArtifactName);
+    const runId = read(Inputs.RunId);
+    const repository = read(Inputs.Repository);
+    const token = read(Inputs.GithubToken);
+    if (rawPath) {
+        for (const other of [Inputs.ArtifactName, Inputs.RunId, Inputs.Repository]) {
+            if (read(other)) {
+                p.add(`Inputs '${Inputs.Path}' and '${other}' cannot be used together: restore reads either a local folder ('path') or an artifact ('${Inputs.ArtifactName}')`);
+            }
+        }
+    }
+    else if (!name) {
+        p.add(`operation 'restore' needs a source: set '${Inputs.ArtifactName}' (the backup artifact) or '${Inputs.Path}' (a local backup folder)`);
+    }
+    if (ARTIFACT_FORBIDDEN.test(name)) {
+        p.add(`Invalid value for '${Inputs.ArtifactName}': ${quote(name)}. It must not contain " : < > | * ? \\ / or line breaks`);
+    }
+    if (runId && runId !== 'latest' && !RUN_ID.test(runId)) {
+        p.add(`Invalid value for '${Inputs.RunId}': ${quote(runId)}. Expected a run id (digits) or 'latest'`);
+    }
+    if (repository && !REPOSITORY.test(repository)) {
+        p.add(`Invalid value for '${Inputs.Repository}': ${quote(repository)}. Expected owner/name`);
+    }
+    if (repository && !runId && !rawPath) {
+        p.add(`Input '${Inputs.Repository}' needs '${Inputs.RunId}' (a run id or 'latest'): the current run belongs to this repository`);
+    }
+    if (runId && !token && !rawPath) {
+        p.add(`Input '${Inputs.RunId}' needs '${Inputs.GithubToken}' (a token with 'actions: read'), e.g. github-token: \${{ github.token }}`);
+    }
+    const policy = {
+        ifExists: oneOf(p, Inputs.IfExists, read(Inputs.IfExists), plan_IF_EXISTS, 'skip'),
+        ifDeleted: oneOf(p, Inputs.IfDeleted, read(Inputs.IfDeleted), plan_IF_DELETED, 'fail')
+    };
+    const verify = bool(p, Inputs.Verify, read(Inputs.Verify), true);
+    const workDir = (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 'keyvault-restore');
+    const repo = repository || env.GITHUB_REPOSITORY || '';
+    let source;
+    if (rawPath)
+        source = { kind: 'path', path: (0,external_node_path_.isAbsolute)(rawPath) ? rawPath : (0,external_node_path_.resolve)(rawPath) };
+    else if (runId === 'latest')
+        source = { kind: 'artifact', artifact: { kind: 'latest', name, repository: repo, token } };
+    else if (runId) {
+        source = {
+            kind: 'artifact',
+            artifact: { kind: 'run', name, runId: Number(runId), repository: repo, token }
+        };
+    }
+    else
+        source = { kind: 'artifact', artifact: { kind: 'current-run', name } };
+    return { source, policy, verify, workDir };
+}
 /**
  * Reads and validates every action input (the only caller of `core.getInput`). `client-id` and
  * `tenant-id` fall back to AZURE_CLIENT_ID and AZURE_TENANT_ID; the audience to the cloud's default.
@@ -83783,8 +84102,20 @@ function readInputs(read = fromRunner, env = process.env) {
     if (rawAudience && auth !== 'oidc') {
         p.add(`Inputs '${Inputs.Audience}' and '${Inputs.Auth}: ${auth}' cannot be used together: the audience applies only to 'oidc'`);
     }
+    const restore = operation === 'restore' ? restoreOptions(read, env, p) : undefined;
+    if (!restore) {
+        // Restore-only inputs: the source inputs have no default, so any value is a mistake; the
+        // policies have defaults in action.yml, so only their values are checked.
+        for (const name of [Inputs.RunId, Inputs.Repository]) {
+            if (read(name))
+                p.add(`Input '${name}' applies only when 'operation' is restore; this step is a backup`);
+        }
+        oneOf(p, Inputs.IfExists, read(Inputs.IfExists), IF_EXISTS, 'skip');
+        oneOf(p, Inputs.IfDeleted, read(Inputs.IfDeleted), IF_DELETED, 'fail');
+        bool(p, Inputs.Verify, read(Inputs.Verify), true);
+    }
     const artifactName = read(Inputs.ArtifactName) || `keyvault-backup-${settings.vault.name}`;
-    if (ARTIFACT_FORBIDDEN.test(artifactName)) {
+    if (!restore && ARTIFACT_FORBIDDEN.test(artifactName)) {
         p.add(`Invalid value for '${Inputs.ArtifactName}': ${quote(artifactName)}. It must not contain " : < > | * ? \\ / or line breaks`);
     }
     const retentionDays = integer(p, Inputs.RetentionDays, read(Inputs.RetentionDays), 1, 90);
@@ -83794,6 +84125,7 @@ function readInputs(read = fromRunner, env = process.env) {
     return {
         ...settings,
         operation,
+        ...(restore && { restore }),
         auth,
         ...(clientId && { clientId }),
         ...(tenantId && { tenantId }),
@@ -83805,7 +84137,143 @@ function readInputs(read = fromRunner, env = process.env) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/core/report.ts
+
+
+
+/** Rows shown in the items table; the rest are counted, keeping the summary far below GitHub's 1 MiB cap. */
+const report_SUMMARY_ITEM_LIMIT = 200;
+/** Renders the job summary as Markdown: totals per type, the items table (cut off), the failures. */
+function renderBackupSummary(report, limit = report_SUMMARY_ITEM_LIMIT) {
+    const totals = tallyOutcomes(report.outcomes);
+    const lines = [`## Key Vault backup${report.dryRun ? ' (dry run)' : ''}`, ''];
+    lines.push(`Vault: \`${escapeMarkdown(report.vaultUrl)}\``, '');
+    if (report.fatal)
+        lines.push(`> **Failed:** ${escapeMarkdown(report.fatal)}`, '');
+    const done = report.dryRun ? 'Would back up' : 'Backed up';
+    lines.push(`| Type | ${done} | Skipped | Failed |`, '| --- | ---: | ---: | ---: |');
+    for (const type of ITEM_TYPES) {
+        const c = totals.byType[type];
+        lines.push(`| ${type} | ${c['backed-up'] + c.planned} | ${c.skipped} | ${c.failed} |`);
+    }
+    lines.push(`| **total** | ${totals['backed-up'] + totals.planned} | ${totals.skipped} | ${totals.failed} |`, '');
+    if (report.artifact?.id !== undefined) {
+        const name = escapeMarkdown(report.artifact.name);
+        const link = report.artifact.url ? `[${name}](${encodeURI(report.artifact.url)})` : name;
+        lines.push(`Artifact: ${link} (id ${report.artifact.id}, digest \`${report.artifact.digest ?? '?'}\`)`, '');
+    }
+    if (report.manifestSha256)
+        lines.push(`Manifest SHA-256: \`${report.manifestSha256}\``, '');
+    const failed = report.outcomes.filter(o => o.status === 'failed');
+    if (failed.length > 0) {
+        lines.push('### Failures', '', '| Type | Name | Reason |', '| --- | --- | --- |');
+        for (const o of failed.slice(0, limit)) {
+            lines.push(`| ${o.type} | ${escapeMarkdown(o.name)} | ${escapeMarkdown(o.reason ?? '')} |`);
+        }
+        if (failed.length > limit)
+            lines.push('', `…and ${failed.length - limit} more failures (see the log).`);
+        lines.push('');
+    }
+    const rows = report.outcomes.filter(o => o.status !== 'failed');
+    if (rows.length > 0) {
+        const byKey = new Map(report.items.map(i => [`${i.type}/${i.name}`, i]));
+        lines.push('### Items', '', '| Type | Name | Status | Versions | Size | Content type | Tags |');
+        lines.push('| --- | --- | --- | ---: | ---: | --- | --- |');
+        for (const o of rows.slice(0, limit)) {
+            const item = byKey.get(`${o.type}/${o.name}`);
+            const status = o.status === 'skipped' ? `skipped: ${o.reason ?? ''}` : o.status;
+            const tags = item
+                ? Object.entries(item.tags)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(', ')
+                : '';
+            lines.push(`| ${o.type} | ${escapeMarkdown(o.name)} | ${escapeMarkdown(status)} | ${o.versionCount ?? ''} | ` +
+                `${o.size ?? ''} | ${escapeMarkdown(item?.contentType ?? '')} | ${escapeMarkdown(tags)} |`);
+        }
+        if (rows.length > limit)
+            lines.push('', `…and ${rows.length - limit} more items not shown.`);
+        lines.push('');
+    }
+    return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/core/restore-report.ts
+
+
+
+/** Counts outcomes for the outputs and the summary. */
+function restore_report_tallyRestore(outcomes) {
+    const totals = { restored: 0, recovered: 0, skipped: 0, failed: 0, planned: 0 };
+    for (const o of outcomes)
+        totals[o.status]++;
+    return totals;
+}
+/** The plan as the JSON file behind the `plan-path` output. */
+function planDocument(report) {
+    return {
+        targetVault: report.targetVault,
+        source: report.source,
+        manifest: report.manifest,
+        policy: report.policy,
+        dryRun: report.dryRun,
+        items: report.plan.map((entry, i) => {
+            // An outcome carries the state and decision as execution found them (e.g. "being deleted").
+            const final = report.outcomes[i] ?? entry;
+            const changed = final.state !== entry.state || final.decision.action !== entry.decision.action;
+            return {
+                type: entry.type,
+                name: entry.name,
+                state: final.state,
+                action: final.decision.action,
+                reason: final.decision.reason,
+                ...(changed && { planned: { state: entry.state, action: entry.decision.action } }),
+                ...(report.outcomes[i] && {
+                    outcome: report.outcomes[i].status,
+                    ...(report.outcomes[i].reason && { outcomeReason: report.outcomes[i].reason })
+                })
+            };
+        })
+    };
+}
+/** The plan as log lines, printed before anything is written. */
+function planLines(plan) {
+    return plan.map(e => `  ${singular(e.type)} '${text_escapeLog(e.name)}': ${e.state} -> ${e.decision.action} (${text_escapeLog(e.decision.reason)})`);
+}
+/** The job summary: source, policies, totals, and the table item / state found / decision / outcome. */
+function renderRestoreSummary(report, limit = SUMMARY_ITEM_LIMIT) {
+    const t = restore_report_tallyRestore(report.outcomes);
+    const lines = [`## Key Vault restore${report.dryRun ? ' (dry run: plan only)' : ''}`, ''];
+    lines.push(`Target: \`${escapeMarkdown(report.targetVault)}\` · Source: ${escapeMarkdown(report.source)}`, '');
+    if (report.manifest) {
+        // Manifest text is free text: it goes in a table cell, escaped, never on a line of its own.
+        const m = report.manifest;
+        lines.push('| Backup of | Taken | Items | Manifest SHA-256 |', '| --- | --- | ---: | --- |', `| ${escapeMarkdown(m.sourceVault)} | ${escapeMarkdown(m.createdAt)} | ${m.items} | ${escapeMarkdown(m.sha256)} |`, '');
+    }
+    lines.push(`Policies: if-exists \`${report.policy.ifExists}\`, if-deleted \`${report.policy.ifDeleted}\``, '');
+    if (report.fatal)
+        lines.push(`> **Failed:** ${escapeMarkdown(report.fatal)}`, '');
+    if (report.outcomes.length > 0) {
+        lines.push(`Restored ${t.restored} · recovered ${t.recovered} · skipped ${t.skipped} · failed ${t.failed}` +
+            (t.planned ? ` · planned ${t.planned}` : '') +
+            (report.filteredOut ? ` · ${report.filteredOut} left out by the filters` : ''), '');
+    }
+    if (report.plan.length > 0) {
+        lines.push('| Type | Item | State found | Decision | Outcome |', '| --- | --- | --- | --- | --- |');
+        for (const [i, e] of report.plan.slice(0, limit).entries()) {
+            const o = report.outcomes[i];
+            const outcome = o ? `${o.status}${o.reason ? `: ${o.reason}` : ''}` : 'pending';
+            lines.push(`| ${e.type} | ${escapeMarkdown(e.name)} | ${escapeMarkdown(o?.state ?? e.state)} | ` +
+                `${escapeMarkdown((o?.decision ?? e.decision).action)} | ${escapeMarkdown(outcome)} |`);
+        }
+        if (report.plan.length > limit)
+            lines.push('', `…and ${report.plan.length - limit} more items (see the plan file).`);
+        lines.push('');
+    }
+    return lines.join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/outputs.ts
+
 
 
 
@@ -83833,8 +84301,517 @@ function failureMessage(report, shown = 5) {
     const more = failed.length > shown ? `\n…and ${failed.length - shown} more (see the job summary)` : '';
     return `${failed.length} of ${total} items failed:\n${lines.join('\n')}${more}`;
 }
+/** The restore outputs: counts and the plan file. A dry run counts nothing as restored. */
+function restoreOutputs(report) {
+    const totals = tallyRestore(report.outcomes);
+    return {
+        [Outputs.Restored]: String(totals.restored),
+        [Outputs.Recovered]: String(totals.recovered),
+        [Outputs.Skipped]: String(totals.skipped),
+        [Outputs.Failed]: String(totals.failed),
+        [Outputs.PlanPath]: report.planPath ?? ''
+    };
+}
+/** One message naming the first few failed restores, or undefined when none failed. */
+function restoreFailureMessage(report, shown = 5) {
+    const failed = report.outcomes.filter(o => o.status === 'failed');
+    if (failed.length === 0)
+        return undefined;
+    const lines = failed
+        .slice(0, shown)
+        .map(o => `${o.type} '${text_escapeLog(o.name)}': ${text_escapeLog(o.reason ?? 'failed')}`);
+    const more = failed.length > shown ? `\n…and ${failed.length - shown} more (see the job summary)` : '';
+    return `${failed.length} of ${report.outcomes.length} items failed to restore:\n${lines.join('\n')}${more}`;
+}
+
+;// CONCATENATED MODULE: ./src/adapters/backup-source.ts
+
+
+
+
+/** A manifest larger than this cannot come from a real vault (25,000 items take a few MiB). */
+const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+/** Every file under root, relative with forward slashes (symlinks are listed, not followed). */
+async function listFiles(root) {
+    const entries = await (0,promises_.readdir)(root, { recursive: true, withFileTypes: true });
+    return entries
+        .filter(e => !e.isDirectory())
+        .map(e => (0,external_node_path_.relative)(root, (0,external_node_path_.join)(e.parentPath, e.name)).split(external_node_path_.sep).join('/'));
+}
+/**
+ * Everything restore checks before its first write: the manifest exists, is of a sane size, parses
+ * (known format version, names, paths that stay in the folder), every blob is a regular file with the
+ * recorded size and SHA-256, and the folder holds no file the manifest does not list. Throws one
+ * error naming every problem; the vault is not touched.
+ */
+async function verifyForRestore(root) {
+    const fail = (problems) => {
+        throw new Error(`The backup in ${root} failed verification, so nothing was written to the vault:\n- ${problems.join('\n- ')}`);
+    };
+    const manifestPath = (0,external_node_path_.join)(root, MANIFEST_FILE);
+    const info = await (0,promises_.lstat)(manifestPath).catch(() => undefined);
+    if (!info?.isFile())
+        fail([`${MANIFEST_FILE} is missing (is this a keyvault-backup folder or artifact?)`]);
+    if (info.size > MAX_MANIFEST_BYTES) {
+        fail([`${MANIFEST_FILE} is ${info.size} bytes, more than any real backup (${MAX_MANIFEST_BYTES})`]);
+    }
+    let verification;
+    try {
+        verification = await verifyBackupFolder(root);
+    }
+    catch (error) {
+        return fail([error instanceof Error ? error.message : String(error)]);
+    }
+    const listed = new Set([MANIFEST_FILE, ...verification.manifest.items.map(i => i.file)]);
+    const extra = (await listFiles(root)).filter(f => !listed.has(f));
+    const problems = [...verification.problems, ...extra.map(f => `${f} is not listed in the manifest`)];
+    if (problems.length > 0)
+        fail(problems);
+    return { manifest: verification.manifest, manifestSha256: verification.manifestSha256 };
+}
+/** Reads one blob and checks it against the manifest again, so a file swapped after verification is caught. */
+async function readVerifiedBlob(root, item) {
+    const bytes = await (0,promises_.readFile)(resolveInside(root, item.file));
+    if (bytes.length !== item.size || sha256Hex(bytes) !== item.sha256) {
+        throw new Error(`${item.file} changed since it was verified; refusing to restore it`);
+    }
+    return bytes;
+}
+
+;// CONCATENATED MODULE: ./src/core/wait.ts
+/** The defaults for production: first check after 250 ms, then up to every 2 s, for at most 2 minutes. */
+function defaultPollSettings(clock, sleep) {
+    return { clock, sleep, timeoutMs: 120_000, intervalMs: 250, maxIntervalMs: 2000 };
+}
+/** Thrown when a bounded wait runs out. */
+class WaitTimeoutError extends Error {
+}
+/**
+ * Polls `check` until it returns a value other than undefined, sleeping between rounds with the
+ * injected sleep, bounded by the injected clock. Throws `WaitTimeoutError` naming `what` on timeout.
+ */
+async function pollUntil(what, check, settings) {
+    const deadline = settings.clock.now() + settings.timeoutMs;
+    let interval = settings.intervalMs;
+    for (;;) {
+        const value = await check();
+        if (value !== undefined)
+            return value;
+        if (settings.clock.now() >= deadline) {
+            throw new WaitTimeoutError(`timed out after ${Math.round(settings.timeoutMs / 1000)} s waiting for ${what}`);
+        }
+        await settings.sleep(interval);
+        interval = Math.min(settings.maxIntervalMs, Math.round(interval * 1.5));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/restore.ts
+
+
+
+
+
+/** Thrown when the target refuses blobs from another subscription or geography: no item can succeed. */
+class ForeignWorldError extends Error {
+}
+const isStatus = (error, status) => error?.statusCode === status;
+/** Explains the "same subscription and geography" rule when the service cannot decrypt a blob. */
+function foreignWorldMessage(sourceVault, targetVault) {
+    // The source comes from the manifest: free text as far as the log is concerned.
+    const [source, target] = [text_escapeLog(sourceVault), text_escapeLog(targetVault)];
+    return (`The target vault ${target} refused the backup blobs ("Cannot decrypt backup blob."): a Key Vault ` +
+        `backup restores only into a vault in the same Azure subscription AND the same Azure geography as the ` +
+        `vault it came from (${source}). Vaults that qualify: any vault of that subscription whose region ` +
+        `is in the same geography (for example West Europe and North Europe are both Europe). Another ` +
+        `subscription, another geography or another tenant cannot read these blobs; nothing was restored.`);
+}
+/** Reads where an item's name stands in the target. */
+async function inspectTarget(deps, item) {
+    const active = await deps.rate.run(() => deps.vault.listVersions(item.type, item.name));
+    if (active.versionIds.length > 0) {
+        return {
+            kind: 'active',
+            versionIds: active.versionIds,
+            purgeProtected: isPurgeProtected(active.recoveryLevel)
+        };
+    }
+    const deleted = await deps.rate.run(() => deps.vault.getDeleted(item.type, item.name));
+    if (!deleted)
+        return { kind: 'absent' };
+    return {
+        kind: 'deleted',
+        purgeProtected: isPurgeProtected(deleted.recoveryLevel),
+        ...(deleted.scheduledPurgeDate && { scheduledPurgeDate: deleted.scheduledPurgeDate })
+    };
+}
+/** Inspects every item and decides its action: the plan, made before anything is written. */
+async function planRestore(deps, items, policy) {
+    const states = await Promise.all(items.map(item => inspectTarget(deps, item)));
+    const entries = items.map((item, i) => ({
+        type: item.type,
+        name: item.name,
+        state: stateLabel(states[i]),
+        decision: decide(item, states[i], policy)
+    }));
+    return { entries, states };
+}
+/** Certificates first: their blobs also bring back the key and secret they own. */
+function executionGroups(items) {
+    const certificates = [];
+    const others = [];
+    items.forEach((item, i) => (item.type === 'certificates' ? certificates : others).push(i));
+    return [certificates, others];
+}
+/**
+ * Executes a plan: certificates before keys and secrets, bounded parallelism through the rate
+ * controller, polling through the service's asynchronous windows. One outcome per item, in the
+ * plan's order. A blob from another security world stops the run (every other item would fail
+ * the same way) and throws `ForeignWorldError` after the outcomes are filled in.
+ */
+async function executeRestore(deps, items, plan, policy) {
+    const outcomes = new Array(items.length);
+    let foreign;
+    for (const group of executionGroups(items)) {
+        const queue = [...group];
+        const worker = async () => {
+            for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+                if (foreign)
+                    break;
+                try {
+                    outcomes[i] = await restoreOne(deps, items[i], plan[i], policy);
+                }
+                catch (error) {
+                    if (error instanceof ForeignWorldError)
+                        foreign = error.message;
+                    outcomes[i] = { ...plan[i], status: 'failed', reason: errorMessage(error) };
+                }
+                deps.log.info(outcomeLine(outcomes[i]));
+            }
+        };
+        const workers = Math.max(1, Math.min(queue.length, deps.rate.concurrency));
+        await Promise.all(Array.from({ length: workers }, worker));
+    }
+    // Items left when a foreign blob stopped the run are holes in `outcomes`: fill every index.
+    const result = Array.from({ length: items.length }, (_, i) => outcomes[i] ?? {
+        ...plan[i],
+        status: 'failed',
+        reason: 'not attempted: the target cannot read these blobs'
+    });
+    if (foreign)
+        throw Object.assign(new ForeignWorldError(foreign), { outcomes: result });
+    return result;
+}
+function outcomeLine(o) {
+    return `${singular(o.type)} '${o.name}': ${o.status}${o.reason ? ` (${o.reason})` : ''}`;
+}
+async function restoreOne(deps, item, entry, policy) {
+    let row = entry;
+    const act = async (op, call) => {
+        try {
+            await deps.rate.run(call);
+        }
+        catch (error) {
+            throw new Error(`${op} failed: ${describeVaultError(error, item.type, op)}`);
+        }
+    };
+    // Each round follows one decision; a name that turned out busy (409) leads to one new decision.
+    for (let round = 0; round < 4; round++) {
+        const action = row.decision.action;
+        switch (action) {
+            case 'skip':
+                return { ...row, status: 'skipped', reason: row.decision.reason };
+            case 'already-restored':
+                return { ...row, status: 'skipped', reason: 'already restored (same versions): nothing to do' };
+            case 'fail':
+                return { ...row, status: 'failed', reason: row.decision.reason };
+            case 'recover':
+                await act('recover', () => deps.vault.startRecover(item.type, item.name));
+                await waitForActive(deps, item);
+                return { ...row, status: 'recovered' };
+            case 'replace':
+                await act('delete', () => deps.vault.startDelete(item.type, item.name));
+                await waitForDeleted(deps, item);
+                await act('purge', () => deps.vault.purge(item.type, item.name));
+                break;
+            case 'purge-and-restore':
+                await act('purge', () => deps.vault.purge(item.type, item.name));
+                break;
+            case 'restore':
+                break;
+        }
+        const attempt = await restoreWithRetry(deps, item);
+        if ('done' in attempt) {
+            return attempt.done === 'restored'
+                ? { ...row, status: 'restored' }
+                : { ...row, status: 'skipped', reason: 'already restored (same versions): nothing to do' };
+        }
+        const state = attempt.redecide;
+        row = {
+            ...row,
+            state: attempt.beingDeleted ? 'being deleted' : stateLabel(state),
+            decision: decide(item, state, policy)
+        };
+        deps.log.info(`${singular(item.type)} '${item.name}': found ${row.state} when restoring; new decision: ${row.decision.action}`);
+    }
+    return { ...row, status: 'failed', reason: 'the name kept changing state during the restore' };
+}
+/**
+ * Restores the blob, riding out a name that is still taken for a few seconds (just purged, being
+ * deleted, being recovered): on 409 it reads the state again; while the name looks free it waits and
+ * retries; once it finds an object (active or soft-deleted) it returns that state for a new decision.
+ */
+async function restoreWithRetry(deps, item) {
+    const blob = await deps.readBlob(item);
+    let beingDeleted = false;
+    return pollUntil(`the name of ${singular(item.type)} '${item.name}' to become free`, async () => {
+        try {
+            await deps.rate.run(() => deps.vault.restore(item.type, blob));
+            return { done: 'restored' };
+        }
+        catch (error) {
+            if (isStatus(error, 400) && /cannot decrypt backup blob/i.test(errorMessage(error))) {
+                throw new ForeignWorldError(foreignWorldMessage(deps.sourceVault, deps.targetVault));
+            }
+            if (!isStatus(error, 409))
+                throw new Error(`restore failed: ${describeVaultError(error, item.type, 'restore')}`);
+            if (/being deleted/i.test(errorMessage(error)))
+                beingDeleted = true;
+        }
+        const state = await inspectTarget(deps, item);
+        if (state.kind === 'absent')
+            return undefined;
+        if (state.kind === 'active' && sameVersions(item, state.versionIds))
+            return { done: 'already-restored' };
+        return { redecide: state, beingDeleted };
+    }, deps.poll);
+}
+async function waitForDeleted(deps, item) {
+    await pollUntil(`the deleted ${singular(item.type)} '${item.name}' to appear in the deleted view`, async () => ((await deps.rate.run(() => deps.vault.getDeleted(item.type, item.name))) ? true : undefined), deps.poll);
+}
+async function waitForActive(deps, item) {
+    await pollUntil(`${singular(item.type)} '${item.name}' to finish recovering`, async () => {
+        const { versionIds } = await deps.rate.run(() => deps.vault.listVersions(item.type, item.name));
+        return versionIds.length > 0 ? true : undefined;
+    }, deps.poll);
+}
+/**
+ * Verify after: each restored item must exist with the manifest's version count (and ids, when
+ * recorded); a recovered item must exist. A mismatch turns the outcome into a failure.
+ */
+async function verifyRestored(deps, items, outcomes) {
+    await Promise.all(outcomes.map(async (o, i) => {
+        if (o.status !== 'restored' && o.status !== 'recovered')
+            return;
+        const item = items[i];
+        try {
+            const { versionIds } = await deps.rate.run(() => deps.vault.listVersions(item.type, item.name));
+            if (versionIds.length === 0)
+                o.reason = 'verify: not found after restore';
+            else if (o.status === 'restored' && versionIds.length !== item.versionCount) {
+                o.reason = `verify: ${versionIds.length} versions found, the manifest records ${item.versionCount}`;
+            }
+            else if (o.status === 'restored' && item.versionIds && !sameVersions(item, versionIds)) {
+                o.reason = 'verify: the version ids differ from the manifest';
+            }
+            else
+                return;
+        }
+        catch (error) {
+            o.reason = `verify: ${describeVaultError(error, item.type, 'list')}`;
+        }
+        o.status = 'failed';
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/restore-job.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** A short description of the source for logs and the summary. */
+function describeSource(options) {
+    if (options.source.kind === 'path')
+        return `folder ${options.source.path}`;
+    const a = options.source.artifact;
+    if (a.kind === 'current-run')
+        return `artifact '${a.name}' of this run`;
+    if (a.kind === 'latest')
+        return `the newest artifact '${a.name}' in ${a.repository}`;
+    return `artifact '${a.name}' of run ${a.runId} in ${a.repository}`;
+}
+/**
+ * The restore shared by the action and the CLI: fetch and verify the backup (nothing is written to
+ * the vault if any check fails), select, read the target's state, plan, report the plan, then (unless
+ * a dry run) execute and verify. Fills `report` as it goes, so a caller can still summarise a
+ * failure; throws on a fatal problem.
+ */
+async function restoreVault(settings, deps, report) {
+    const clock = deps.clock ?? systemClock;
+    const sleep = deps.sleep ?? realSleep;
+    const log = deps.log;
+    report.source = describeSource(settings);
+    let root;
+    if (settings.source.kind === 'path')
+        root = settings.source.path;
+    else {
+        if (!deps.download)
+            throw new Error('restoring from an artifact needs the runner (use path here)');
+        await (0,promises_.mkdir)(settings.workDir, { recursive: true });
+        root = await (0,promises_.mkdtemp)((0,external_node_path_.join)(settings.workDir, 'artifact-'));
+        const artifact = await deps.download(settings.source.artifact, root);
+        report.source += ` (id ${artifact.id}${artifact.runId ? `, run ${artifact.runId}` : ''}, digest ${artifact.digest} verified)`;
+        log.info(`Downloaded ${text_escapeLog(report.source)}`);
+    }
+    // Verify before any write: a failure here leaves the vault untouched.
+    const { manifest, manifestSha256 } = await verifyForRestore(root);
+    report.manifest = {
+        sourceVault: manifest.source.vaultUrl,
+        createdAt: manifest.createdAt,
+        sha256: manifestSha256,
+        items: manifest.items.length
+    };
+    log.info(`Verified the backup of ${text_escapeLog(manifest.source.vaultUrl)}: ${manifest.items.length} items, every SHA-256 matches`);
+    const selection = selectItems(manifest.items.map(i => ({ ...i, managed: false })), settings.filter);
+    const chosen = new Set(selection.selected.map(i => `${i.type}/${i.name}`));
+    const items = manifest.items.filter(i => chosen.has(`${i.type}/${i.name}`));
+    report.filteredOut = manifest.items.length - items.length;
+    const rate = new RateController({
+        concurrency: settings.concurrency,
+        clock,
+        sleep,
+        onRetry: e => log.debug(`Retrying after ${e.kind} (attempt ${e.attempt}) in ${e.delayMs} ms`)
+    });
+    const vault = deps.vault ??
+        new KeyVaultWriter(createVaultClients(settings.vault, deps.credential, `${TOOL_NAME}/${TOOL_VERSION}`));
+    const explainSignIn = (error) => {
+        throw new Error(deps.explainSignIn?.(error) ?? errorMessage(error));
+    };
+    const { entries } = await planRestore({ vault, rate }, items, settings.policy).catch(explainSignIn);
+    report.plan = entries;
+    log.info(`Restore plan for ${text_escapeLog(settings.vault.url)} (${items.length} items, ${report.filteredOut} left out by the filters):`);
+    for (const line of planLines(entries))
+        log.info(line);
+    await writePlan(settings, report, log);
+    await deps.onPlan?.(report);
+    if (settings.dryRun) {
+        report.outcomes = entries.map(e => ({ ...e, status: 'planned' }));
+        await writePlan(settings, report, log);
+        return report;
+    }
+    const poll = { ...defaultPollSettings(clock, sleep), ...deps.poll };
+    const restoreDeps = {
+        vault,
+        rate,
+        poll,
+        log,
+        readBlob: (item) => readVerifiedBlob(root, item),
+        sourceVault: manifest.source.vaultUrl,
+        targetVault: settings.vault.url
+    };
+    try {
+        report.outcomes = await executeRestore(restoreDeps, items, entries, settings.policy);
+    }
+    catch (error) {
+        if (error instanceof ForeignWorldError) {
+            report.outcomes = error.outcomes;
+        }
+        throw error;
+    }
+    finally {
+        if (report.outcomes.length > 0)
+            await writePlan(settings, report, log);
+    }
+    if (settings.verify) {
+        await verifyRestored({ vault, rate }, items, report.outcomes);
+        log.info('Verified: every restored item exists with the version count the manifest records');
+    }
+    await writePlan(settings, report, log);
+    return report;
+}
+// The plan file is rewritten as outcomes come in, so a killed run still leaves the plan behind.
+async function writePlan(settings, report, log) {
+    try {
+        await (0,promises_.mkdir)(settings.workDir, { recursive: true });
+        const path = report.planPath ?? (0,external_node_path_.join)(settings.workDir, `plan-${settings.vault.name}.json`);
+        await (0,promises_.writeFile)(path, `${JSON.stringify(planDocument(report), null, 2)}\n`);
+        report.planPath = path;
+    }
+    catch (error) {
+        log.warning(`Could not write the plan file: ${errorMessage(error)}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/cli-restore.ts
+
+
+
+
+
+const RESTORE_USAGE = `Usage: keyvault-backup restore --vault NAME|URL --from DIR [--plan] [options]
+
+  --vault NAME|URL        the target vault                                  (required)
+  --from DIR              a backup folder (manifest.json and blobs)          (required)
+  --plan                  print the plan and stop (same as the action's dry-run)
+  --if-exists POLICY      skip (default), fail, replace
+  --if-deleted POLICY     fail (default), skip, recover, purge
+  --no-verify             skip the check after restoring
+  --types, --include, --exclude, --tag, --concurrency, --environment, --verbose as for backup`;
+/** `keyvault-backup restore --vault Y --from DIR [--plan]`: the action's restore over a local folder. */
+async function restoreCommand(values) {
+    if (!values.from)
+        throw new Error('--from is required (the backup folder)');
+    const raw = {
+        [Inputs.Vault]: values.vault ?? '',
+        [Inputs.Path]: values.from,
+        [Inputs.Environment]: values.environment ?? '',
+        [Inputs.Types]: values.types ?? '',
+        [Inputs.Include]: (values.include ?? []).join('\n'),
+        [Inputs.Exclude]: (values.exclude ?? []).join('\n'),
+        [Inputs.Tags]: (values.tag ?? []).join('\n'),
+        [Inputs.Concurrency]: values.concurrency ?? '',
+        [Inputs.DryRun]: values.plan ? 'true' : '',
+        [Inputs.IfExists]: values['if-exists'] ?? '',
+        [Inputs.IfDeleted]: values['if-deleted'] ?? '',
+        [Inputs.Verify]: values['no-verify'] ? 'false' : ''
+    };
+    const read = (name) => raw[name] ?? '';
+    const settings = { ...parseBackupSettings(read, process.env), ...parseRestoreOptions(read, process.env) };
+    const log = {
+        info: (m) => console.log(m),
+        warning: (m) => console.warn(`warning: ${m}`),
+        debug: (m) => (values.verbose ? console.log(m) : undefined)
+    };
+    const report = {
+        targetVault: settings.vault.url,
+        source: '',
+        dryRun: settings.dryRun,
+        policy: settings.policy,
+        filteredOut: 0,
+        plan: [],
+        outcomes: []
+    };
+    await restoreVault(settings, { credential: createDefaultCredential(settings.cloud), log }, report);
+    const t = restore_report_tallyRestore(report.outcomes);
+    console.log(settings.dryRun
+        ? `plan only: ${t.planned} items planned (plan file: ${report.planPath})`
+        : `restored ${t.restored}, recovered ${t.recovered}, skipped ${t.skipped}, failed ${t.failed} (plan file: ${report.planPath})`);
+    const failures = restoreFailureMessage(report);
+    if (failures)
+        console.error(failures);
+    return failures ? 1 : 0;
+}
 
 ;// CONCATENATED MODULE: ./src/cli.ts
+
 
 
 
@@ -83874,12 +84851,19 @@ async function main(argv) {
             'skip-disabled': { type: 'boolean' },
             concurrency: { type: 'string' },
             'dry-run': { type: 'boolean' },
+            from: { type: 'string' },
+            plan: { type: 'boolean' },
+            'if-exists': { type: 'string' },
+            'if-deleted': { type: 'string' },
+            'no-verify': { type: 'boolean' },
             verbose: { type: 'boolean' },
             help: { type: 'boolean', short: 'h' }
         }
     });
+    if (positionals[0] === 'restore' && positionals.length === 1 && !values.help)
+        return restoreCommand(values);
     if (values.help || positionals[0] !== 'backup' || positionals.length !== 1) {
-        console.error(positionals[0] === 'restore' ? 'restore is not available in this version yet' : USAGE);
+        console.error(positionals[0] === 'restore' ? RESTORE_USAGE : `${USAGE}\n\n${RESTORE_USAGE}`);
         return values.help ? 0 : 2;
     }
     if (!values.out && !values['dry-run'])

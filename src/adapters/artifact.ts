@@ -49,3 +49,107 @@ export async function uploadBackup(
     size: result.size ?? 0
   }
 }
+
+/** Where a restore's backup comes from (the `run-id`, `repository` and `github-token` inputs). */
+export type ArtifactSource =
+  | { kind: 'current-run'; name: string }
+  | { kind: 'run'; name: string; runId: number; repository: string; token: string }
+  | { kind: 'latest'; name: string; repository: string; token: string }
+
+/** The slice of `@actions/artifact`'s client restore uses. */
+export interface ArtifactDownloader {
+  getArtifact(
+    name: string,
+    options?: { findBy?: FindBy }
+  ): Promise<{ artifact: { id: number; digest?: string; name: string } }>
+  downloadArtifact(
+    id: number,
+    options?: { path?: string; expectedHash?: string; findBy?: FindBy }
+  ): Promise<{ downloadPath?: string; digestMismatch?: boolean }>
+}
+
+interface FindBy {
+  token: string
+  workflowRunId: number
+  repositoryOwner: string
+  repositoryName: string
+}
+
+export interface DownloadedArtifact {
+  id: number
+  runId?: number
+  digest: string
+}
+
+/** Looks up the run of the newest artifact with this name in the repository (REST, newest first). */
+export async function findLatestRun(
+  name: string,
+  repository: string,
+  token: string,
+  env: NodeJS.ProcessEnv = process.env,
+  fetchImpl: typeof fetch = fetch
+): Promise<number> {
+  const api = env.GITHUB_API_URL ?? 'https://api.github.com'
+  const url = `${api}/repos/${repository}/actions/artifacts?name=${encodeURIComponent(name)}&per_page=30`
+  const response = await fetchImpl(url, {
+    headers: {
+      authorization: `Bearer ${token}`,
+      accept: 'application/vnd.github+json',
+      'x-github-api-version': '2022-11-28'
+    }
+  })
+  if (!response.ok) {
+    const hint = response.status === 401 || response.status === 403 || response.status === 404
+    throw new Error(
+      `listing artifacts named '${name}' in ${repository} failed with HTTP ${response.status}` +
+        (hint ? ": check 'repository' and that 'github-token' has 'actions: read'" : '')
+    )
+  }
+  const body = (await response.json()) as {
+    artifacts?: { expired?: boolean; workflow_run?: { id?: number } }[]
+  }
+  const newest = (body.artifacts ?? []).find(a => !a.expired && a.workflow_run?.id)
+  if (!newest) throw new Error(`no unexpired artifact named '${name}' was found in ${repository}`)
+  return newest.workflow_run!.id!
+}
+
+/**
+ * Downloads a backup artifact into `path` (a fresh folder) and checks the zip's SHA-256 against the
+ * digest GitHub recorded at upload. An artifact without a recorded digest is refused: we could not
+ * tell a replaced one from the original.
+ */
+export async function downloadBackup(
+  source: ArtifactSource,
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+  client: ArtifactDownloader = new DefaultArtifactClient()
+): Promise<DownloadedArtifact> {
+  let findBy: FindBy | undefined
+  let runId: number | undefined
+  if (source.kind !== 'current-run') {
+    const [repositoryOwner, repositoryName] = source.repository.split('/')
+    runId =
+      source.kind === 'run'
+        ? source.runId
+        : await findLatestRun(source.name, source.repository, source.token, env)
+    findBy = { token: source.token, workflowRunId: runId, repositoryOwner, repositoryName }
+  }
+  const where = runId === undefined ? 'this run' : `run ${runId}`
+  const { artifact } = await client.getArtifact(source.name, findBy ? { findBy } : {})
+  if (!artifact.digest) {
+    throw new Error(
+      `artifact '${source.name}' (id ${artifact.id}, ${where}) has no recorded digest, so it cannot be verified`
+    )
+  }
+  const result = await client.downloadArtifact(artifact.id, {
+    path,
+    expectedHash: artifact.digest,
+    ...(findBy && { findBy })
+  })
+  if (result.digestMismatch) {
+    throw new Error(
+      `artifact '${source.name}' (id ${artifact.id}, ${where}) does not match the digest recorded at upload (${artifact.digest}); refusing to restore from it`
+    )
+  }
+  return { id: artifact.id, digest: artifact.digest, ...(runId !== undefined && { runId }) }
+}

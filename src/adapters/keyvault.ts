@@ -4,17 +4,43 @@ import { KeyClient, type KeyProperties } from '@azure/keyvault-keys'
 import { SecretClient, type SecretProperties } from '@azure/keyvault-secrets'
 import type { VaultReader } from '../core/backup.js'
 import type { VaultTarget } from '../core/cloud.js'
+import type { VaultWriter } from '../core/restore.js'
 import type { ItemType, VaultItem } from '../core/types.js'
+import { refuseSecretValueReads } from './no-value-reads.js'
 
-/** The slices of the three SDK clients backup uses: listing properties and `backup*`. No value reads. */
+/** The slices of the three SDK clients backup and restore use. None of them returns a secret value. */
 export type SecretsApi = Pick<
   SecretClient,
-  'listPropertiesOfSecrets' | 'listPropertiesOfSecretVersions' | 'backupSecret'
+  | 'listPropertiesOfSecrets'
+  | 'listPropertiesOfSecretVersions'
+  | 'backupSecret'
+  | 'restoreSecretBackup'
+  | 'getDeletedSecret'
+  | 'purgeDeletedSecret'
+  | 'beginDeleteSecret'
+  | 'beginRecoverDeletedSecret'
 >
-export type KeysApi = Pick<KeyClient, 'listPropertiesOfKeys' | 'listPropertiesOfKeyVersions' | 'backupKey'>
+export type KeysApi = Pick<
+  KeyClient,
+  | 'listPropertiesOfKeys'
+  | 'listPropertiesOfKeyVersions'
+  | 'backupKey'
+  | 'restoreKeyBackup'
+  | 'getDeletedKey'
+  | 'purgeDeletedKey'
+  | 'beginDeleteKey'
+  | 'beginRecoverDeletedKey'
+>
 export type CertificatesApi = Pick<
   CertificateClient,
-  'listPropertiesOfCertificates' | 'listPropertiesOfCertificateVersions' | 'backupCertificate'
+  | 'listPropertiesOfCertificates'
+  | 'listPropertiesOfCertificateVersions'
+  | 'backupCertificate'
+  | 'restoreCertificateBackup'
+  | 'getDeletedCertificate'
+  | 'purgeDeletedCertificate'
+  | 'beginDeleteCertificate'
+  | 'beginRecoverDeletedCertificate'
 >
 
 export interface VaultClients {
@@ -39,7 +65,12 @@ export function createVaultClients(
     userAgentOptions: { userAgentPrefix: userAgent }
   }
   return {
-    secrets: new SecretClient(vault.url, credential, options),
+    // The SDK's recover poller would GET the secret (its value) to see whether recovery finished;
+    // this policy refuses such reads before they leave the process, so no code path can read a value.
+    secrets: new SecretClient(vault.url, credential, {
+      ...options,
+      additionalPolicies: [{ policy: refuseSecretValueReads, position: 'perCall' }]
+    }),
     keys: new KeyClient(vault.url, credential, options),
     certificates: new CertificateClient(vault.url, credential, options)
   }
@@ -103,6 +134,11 @@ export class KeyVaultReader implements VaultReader {
     }
   }
 
+  /** The ids of every version of an object (properties only). */
+  async listVersionIds(type: ItemType, name: string): Promise<string[]> {
+    return (await listVersionProperties(this.clients, type, name)).map(p => p.version ?? '')
+  }
+
   /** Fetches the object's backup blob (all versions, encrypted by the service). */
   async backup(type: ItemType, name: string): Promise<Uint8Array> {
     const blob =
@@ -114,5 +150,101 @@ export class KeyVaultReader implements VaultReader {
     if (!blob || blob.length === 0)
       throw new Error(`the vault returned an empty backup for ${type} '${name}'`)
     return blob
+  }
+}
+
+type VersionProperties = { version?: string; recoveryLevel?: string }
+
+async function listVersionProperties(
+  clients: VaultClients,
+  type: ItemType,
+  name: string
+): Promise<VersionProperties[]> {
+  const iterable: AsyncIterable<VersionProperties> =
+    type === 'secrets'
+      ? clients.secrets.listPropertiesOfSecretVersions(name)
+      : type === 'keys'
+        ? clients.keys.listPropertiesOfKeyVersions(name)
+        : clients.certificates.listPropertiesOfCertificateVersions(name)
+  const all: VersionProperties[] = []
+  for await (const p of iterable) all.push(p)
+  return all
+}
+
+const isNotFound = (error: unknown): boolean => (error as { statusCode?: unknown } | null)?.statusCode === 404
+
+/**
+ * The `VaultWriter` over real SDK clients. Long-running operations are only started here (the SDK
+ * pollers wait on real 2 s timers); the core polls with its injected clock instead.
+ */
+export class KeyVaultWriter implements VaultWriter {
+  constructor(private readonly clients: VaultClients) {}
+
+  /** Version ids of the active object, or none; a name with no active object lists no versions. */
+  async listVersions(
+    type: ItemType,
+    name: string
+  ): Promise<{ versionIds: string[]; recoveryLevel?: string }> {
+    try {
+      const all = await listVersionProperties(this.clients, type, name)
+      const recoveryLevel = all.find(p => p.recoveryLevel)?.recoveryLevel
+      return { versionIds: all.map(p => p.version ?? ''), ...(recoveryLevel && { recoveryLevel }) }
+    } catch (error) {
+      if (isNotFound(error)) return { versionIds: [] }
+      throw error
+    }
+  }
+
+  /** The soft-deleted object's recovery level and purge date, or undefined on 404. */
+  async getDeleted(
+    type: ItemType,
+    name: string
+  ): Promise<{ recoveryLevel?: string; scheduledPurgeDate?: string } | undefined> {
+    let deleted: { properties?: { recoveryLevel?: string }; scheduledPurgeDate?: Date }
+    try {
+      deleted =
+        type === 'secrets'
+          ? await this.clients.secrets.getDeletedSecret(name)
+          : type === 'keys'
+            ? await this.clients.keys.getDeletedKey(name)
+            : await this.clients.certificates.getDeletedCertificate(name)
+    } catch (error) {
+      if (isNotFound(error)) return undefined
+      throw error
+    }
+    const recoveryLevel = deleted.properties?.recoveryLevel
+    const date = deleted.scheduledPurgeDate
+    return {
+      ...(recoveryLevel && { recoveryLevel }),
+      ...(date && { scheduledPurgeDate: date.toISOString() })
+    }
+  }
+
+  /** Restores one blob (all versions, under the blob's own name). */
+  async restore(type: ItemType, blob: Uint8Array): Promise<void> {
+    if (type === 'secrets') await this.clients.secrets.restoreSecretBackup(blob)
+    else if (type === 'keys') await this.clients.keys.restoreKeyBackup(blob)
+    else await this.clients.certificates.restoreCertificateBackup(blob)
+  }
+
+  /** Sends the DELETE; the returned poller is dropped (we poll the deleted view ourselves). */
+  async startDelete(type: ItemType, name: string): Promise<void> {
+    if (type === 'secrets') await this.clients.secrets.beginDeleteSecret(name)
+    else if (type === 'keys') await this.clients.keys.beginDeleteKey(name)
+    else await this.clients.certificates.beginDeleteCertificate(name)
+  }
+
+  /** Purges a soft-deleted object; the name stays taken for a few seconds afterwards. */
+  async purge(type: ItemType, name: string): Promise<void> {
+    if (type === 'secrets') await this.clients.secrets.purgeDeletedSecret(name)
+    else if (type === 'keys') await this.clients.keys.purgeDeletedKey(name)
+    else await this.clients.certificates.purgeDeletedCertificate(name)
+  }
+
+  /** Sends the recover request; the returned poller is dropped. */
+  async startRecover(type: ItemType, name: string): Promise<void> {
+    if (type === 'secrets') await this.clients.secrets.beginRecoverDeletedSecret(name)
+    else if (type === 'keys') await this.clients.keys.beginRecoverDeletedKey(name)
+    else await this.clients.certificates.beginRecoverDeletedCertificate(name)
   }
 }

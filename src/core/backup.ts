@@ -11,6 +11,8 @@ import { checkVersionLimit, singular } from './versions.js'
 export interface VaultReader {
   listItems(type: ItemType): Promise<VaultItem[]>
   countVersions(type: ItemType, name: string): Promise<number>
+  /** The version ids, when the reader can list them; recorded so a restore can recognise its own work. */
+  listVersionIds?(type: ItemType, name: string): Promise<string[]>
   backup(type: ItemType, name: string): Promise<Uint8Array>
 }
 
@@ -93,8 +95,13 @@ async function backupItem(
 ): Promise<ItemOutcome> {
   const base = { type: item.type, name: item.name }
   let versionCount: number
+  let versionIds: string[] | undefined
   try {
-    versionCount = await deps.rate.run(() => deps.vault.countVersions(item.type, item.name))
+    const vault = deps.vault
+    if (vault.listVersionIds) {
+      versionIds = await deps.rate.run(() => vault.listVersionIds!(item.type, item.name))
+      versionCount = versionIds.length
+    } else versionCount = await deps.rate.run(() => vault.countVersions(item.type, item.name))
   } catch (error) {
     return {
       ...base,
@@ -115,7 +122,7 @@ async function backupItem(
     const file = blobFile(item.type, item.name)
     const bytes = await deps.rate.run(() => deps.vault.backup(item.type, item.name))
     const blob = await sink.writeBlob(file, bytes)
-    written.push(manifestItem(item, { file, ...blob }, versionCount))
+    written.push(manifestItem(item, { file, ...blob }, versionCount, versionIds))
     deps.log.debug(
       `Backed up ${singular(item.type)} '${item.name}' (${versionCount} versions, ${blob.size} bytes)`
     )

@@ -19,9 +19,19 @@ const OFFICER_ROLE: Record<ItemType, string> = {
   certificates: 'Key Vault Certificates Officer'
 }
 
+/** The vault operations we perform; each maps to one data action. */
+export type VaultOperation = 'list' | 'backup' | 'restore' | 'delete' | 'purge' | 'recover'
+
 /** The data action an operation needs on an RBAC vault. */
-export function requiredDataAction(type: ItemType, operation: 'list' | 'backup'): string {
-  const verb = operation === 'backup' ? 'backup/action' : type === 'secrets' ? 'readMetadata/action' : 'read'
+export function requiredDataAction(type: ItemType, operation: VaultOperation): string {
+  const verb =
+    operation === 'list'
+      ? type === 'secrets'
+        ? 'readMetadata/action'
+        : 'read'
+      : operation === 'delete'
+        ? 'delete'
+        : `${operation}/action`
   return `Microsoft.KeyVault/vaults/${type}/${verb}`
 }
 
@@ -37,7 +47,7 @@ interface ServiceErrorShape {
  * it says (`Action: '...'` on RBAC vaults, `does not have secrets backup permission` on access-policy
  * vaults) and otherwise from the operation we attempted.
  */
-export function describeVaultError(error: unknown, type: ItemType, operation: 'list' | 'backup'): string {
+export function describeVaultError(error: unknown, type: ItemType, operation: VaultOperation): string {
   const shape = (typeof error === 'object' && error !== null ? error : {}) as ServiceErrorShape
   const message = escapeLog(errorMessage(error).split('\n')[0])
   if (shape.statusCode !== 403) {

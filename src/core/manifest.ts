@@ -17,6 +17,11 @@ export interface ManifestItem {
   size: number
   sha256: string
   versionCount: number
+  /**
+   * The version ids the blob holds (restore keeps them), so a restore can tell "already restored"
+   * from a conflict. Optional: manifests written before it was added stay valid.
+   */
+  versionIds?: string[]
   enabled: boolean
   contentType?: string
   tags: Record<string, string>
@@ -55,7 +60,8 @@ export function sha256Hex(data: string | Uint8Array): string {
 export function manifestItem(
   item: VaultItem,
   blob: { file: string; size: number; sha256: string },
-  versionCount: number
+  versionCount: number,
+  versionIds?: string[]
 ): ManifestItem {
   return {
     type: item.type,
@@ -64,6 +70,7 @@ export function manifestItem(
     size: blob.size,
     sha256: blob.sha256,
     versionCount,
+    ...(versionIds !== undefined && { versionIds: [...versionIds] }),
     enabled: item.enabled,
     ...(item.contentType !== undefined && { contentType: item.contentType }),
     tags: { ...item.tags },
@@ -137,6 +144,14 @@ export function parseManifest(text: string): Manifest {
     }
     if (!Number.isSafeInteger(item.versionCount) || item.versionCount < 1) {
       problems.push(`${where}: invalid versionCount`)
+    }
+    if (
+      item.versionIds !== undefined &&
+      (!Array.isArray(item.versionIds) ||
+        item.versionIds.length !== item.versionCount ||
+        !item.versionIds.every((id: unknown) => typeof id === 'string' && /^[0-9a-zA-Z]{1,64}$/.test(id)))
+    ) {
+      problems.push(`${where}: versionIds does not match versionCount`)
     }
   }
   if (problems.length > 0) throw new Error(`manifest.json is invalid: ${problems.join('; ')}`)

@@ -1,0 +1,144 @@
+/**
+ * Restore sources and boundaries end to end: an artifact of another run (`run-id` + `github-token`),
+ * the newest artifact of a name (`latest`), a dry run that writes nothing, and a target in another
+ * security world refused with the rule explained.
+ */
+import { SecretClient } from '@azure/keyvault-secrets'
+import { readFileSync } from 'node:fs'
+import { runAction } from '../../testbed/harness.js'
+import { startTestbed, type Testbed } from '../../testbed/index.js'
+
+let testbed: Testbed
+
+beforeAll(async () => {
+  testbed = await startTestbed()
+  const prod = testbed.keyvault.vault('prod')
+  prod.seedSecret('db-password', 'sources-canary', { versions: 2 })
+  prod.seedKey('signing-key', { kty: 'RSA' })
+  prod.seedCertificate('www-tls')
+  // Two nightly runs: 2002 and then 2003, which also holds 'added-later'.
+  const nightly = { vault: 'prod', 'artifact-name': 'nightly-prod' }
+  const first = await runAction({
+    env: { ...testbed.env, ...testbed.github.runEnv('2002') },
+    inputs: nightly
+  })
+  expect(first.exitCode).toBe(0)
+  prod.seedSecret('added-later', 'later-canary')
+  const second = await runAction({
+    env: { ...testbed.env, ...testbed.github.runEnv('2003') },
+    inputs: nightly
+  })
+  expect(second.exitCode).toBe(0)
+})
+afterAll(() => testbed.stop())
+
+async function secretNames(vault: string): Promise<string[]> {
+  const sdk = new SecretClient(
+    testbed.keyvault.vault(vault).localUrl,
+    testbed.credential(),
+    testbed.sdkOptions()
+  )
+  const names: string[] = []
+  for await (const p of sdk.listPropertiesOfSecrets()) if (!p.managed) names.push(p.name)
+  return names.sort()
+}
+
+async function addTarget(name: string) {
+  const prod = testbed.layout.vaults.find(v => v.name === 'prod')!
+  return testbed.keyvault.addVault({ ...prod, name })
+}
+
+test('restores from another run with run-id and github-token', async () => {
+  await addTarget('from-run')
+  const result = await runAction({
+    env: testbed.env,
+    inputs: {
+      operation: 'restore',
+      vault: 'from-run',
+      'artifact-name': 'nightly-prod',
+      'run-id': '2002',
+      'github-token': testbed.env.GITHUB_TOKEN
+    }
+  })
+  expect(result.exitCode).toBe(0)
+  expect(result.outputs).toMatchObject({ restored: '3', failed: '0' })
+  expect(result.summary).toMatch(/run 2002/)
+  expect(await secretNames('from-run')).toEqual(['db-password'])
+})
+
+test("restores the newest artifact of the name with run-id 'latest'", async () => {
+  await addTarget('from-latest')
+  const result = await runAction({
+    env: testbed.env,
+    inputs: {
+      operation: 'restore',
+      vault: 'from-latest',
+      'artifact-name': 'nightly-prod',
+      'run-id': 'latest',
+      'github-token': testbed.env.GITHUB_TOKEN
+    }
+  })
+  expect(result.exitCode).toBe(0)
+  expect(result.outputs).toMatchObject({ restored: '4', failed: '0' })
+  expect(result.summary).toMatch(/run 2003/)
+  expect(await secretNames('from-latest')).toEqual(['added-later', 'db-password'])
+})
+
+test('a dry run prints the plan, writes the plan file and nothing else', async () => {
+  await addTarget('dry-target')
+  testbed.keyvault.clearLog()
+  const result = await runAction({
+    env: { ...testbed.env, ...testbed.github.runEnv('2003') },
+    inputs: { operation: 'restore', vault: 'dry-target', 'artifact-name': 'nightly-prod', 'dry-run': 'true' }
+  })
+  expect(result.exitCode).toBe(0)
+  expect(result.log).toMatch(/secret 'db-password': absent -> restore/)
+  expect(result.summary).toMatch(/dry run: plan only/)
+  const plan = JSON.parse(readFileSync(result.outputs['plan-path'], 'utf8'))
+  expect(plan.items).toHaveLength(4)
+  expect(plan.items.every((i: { outcome: string }) => i.outcome === 'planned')).toBe(true)
+  expect(testbed.keyvault.requestLog.filter(e => e.method !== 'GET')).toEqual([])
+  expect(await secretNames('dry-target')).toEqual([])
+})
+
+test('another security world is refused with the rule and the vaults that qualify', async () => {
+  const result = await runAction({
+    env: testbed.env,
+    inputs: {
+      operation: 'restore',
+      vault: 'elsewhere',
+      'artifact-name': 'nightly-prod',
+      'run-id': '2002',
+      'github-token': testbed.env.GITHUB_TOKEN
+    }
+  })
+  expect(result.exitCode).toBe(1)
+  expect(result.log).toMatch(/same Azure subscription AND the same Azure geography/)
+  expect(result.log).toMatch(/Vaults that qualify/)
+  expect(result.outputs).toMatchObject({ restored: '0', failed: '3' })
+  // Certificates go first; the first refusal stops the run instead of failing every item alike.
+  const restores = testbed.keyvault.requestLog.filter(e => e.vault === 'elsewhere' && e.method === 'POST')
+  expect(restores.filter(e => e.status === 400)).toHaveLength(1)
+  expect(await secretNames('elsewhere')).toEqual([])
+})
+
+test('contradictory inputs fail before any request', async () => {
+  testbed.keyvault.clearLog()
+  const both = await runAction({
+    env: testbed.env,
+    inputs: { operation: 'restore', vault: 'staging', path: '/tmp', 'run-id': '2002' }
+  })
+  expect(both.exitCode).toBe(1)
+  expect(both.log).toMatch(/Inputs 'path' and 'run-id' cannot be used together/)
+  const none = await runAction({ env: testbed.env, inputs: { operation: 'restore', vault: 'staging' } })
+  expect(none.exitCode).toBe(1)
+  expect(none.log).toMatch(/operation 'restore' needs a source/)
+  const policy = await runAction({
+    env: testbed.env,
+    inputs: { operation: 'restore', vault: 'staging', path: '/tmp', 'if-deleted': 'nuke' }
+  })
+  expect(policy.log).toMatch(
+    /Invalid value for 'if-deleted': "nuke". Valid options are: fail, skip, recover, purge/
+  )
+  expect(testbed.keyvault.requestLog).toEqual([])
+})

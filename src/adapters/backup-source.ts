@@ -1,0 +1,57 @@
+import { lstat, readdir, readFile } from 'node:fs/promises'
+import { join, relative, sep } from 'node:path'
+import { MANIFEST_FILE, sha256Hex, type Manifest, type ManifestItem } from '../core/manifest.js'
+import { resolveInside, verifyBackupFolder } from './folder.js'
+
+/** A manifest larger than this cannot come from a real vault (25,000 items take a few MiB). */
+export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+
+/** Every file under root, relative with forward slashes (symlinks are listed, not followed). */
+async function listFiles(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true })
+  return entries
+    .filter(e => !e.isDirectory())
+    .map(e => relative(root, join(e.parentPath, e.name)).split(sep).join('/'))
+}
+
+/**
+ * Everything restore checks before its first write: the manifest exists, is of a sane size, parses
+ * (known format version, names, paths that stay in the folder), every blob is a regular file with the
+ * recorded size and SHA-256, and the folder holds no file the manifest does not list. Throws one
+ * error naming every problem; the vault is not touched.
+ */
+export async function verifyForRestore(
+  root: string
+): Promise<{ manifest: Manifest; manifestSha256: string }> {
+  const fail = (problems: string[]): never => {
+    throw new Error(
+      `The backup in ${root} failed verification, so nothing was written to the vault:\n- ${problems.join('\n- ')}`
+    )
+  }
+  const manifestPath = join(root, MANIFEST_FILE)
+  const info = await lstat(manifestPath).catch(() => undefined)
+  if (!info?.isFile()) fail([`${MANIFEST_FILE} is missing (is this a keyvault-backup folder or artifact?)`])
+  if (info!.size > MAX_MANIFEST_BYTES) {
+    fail([`${MANIFEST_FILE} is ${info!.size} bytes, more than any real backup (${MAX_MANIFEST_BYTES})`])
+  }
+  let verification
+  try {
+    verification = await verifyBackupFolder(root)
+  } catch (error) {
+    return fail([error instanceof Error ? error.message : String(error)])
+  }
+  const listed = new Set([MANIFEST_FILE, ...verification.manifest.items.map(i => i.file)])
+  const extra = (await listFiles(root)).filter(f => !listed.has(f))
+  const problems = [...verification.problems, ...extra.map(f => `${f} is not listed in the manifest`)]
+  if (problems.length > 0) fail(problems)
+  return { manifest: verification.manifest, manifestSha256: verification.manifestSha256 }
+}
+
+/** Reads one blob and checks it against the manifest again, so a file swapped after verification is caught. */
+export async function readVerifiedBlob(root: string, item: ManifestItem): Promise<Uint8Array> {
+  const bytes = await readFile(resolveInside(root, item.file))
+  if (bytes.length !== item.size || sha256Hex(bytes) !== item.sha256) {
+    throw new Error(`${item.file} changed since it was verified; refusing to restore it`)
+  }
+  return bytes
+}
