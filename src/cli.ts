@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
 import { createDefaultCredential } from './adapters/auth.js'
+import { routeSdkLog } from './adapters/sdk-log.js'
 import { backupVault } from './backup-job.js'
 import { errorMessage } from './core/errors.js'
 import { tallyOutcomes } from './core/outcomes.js'
@@ -27,6 +28,7 @@ Signs in with DefaultAzureCredential (environment variables, workload identity, 
 
 /** The CLI: `keyvault-backup backup --vault X --out DIR`, over the same core as the action. */
 export async function main(argv: string[]): Promise<number> {
+  routeSdkLog(line => process.stderr.write(`${line}\n`))
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { uploadBackup } from './adapters/artifact.js'
 import { createCredential } from './adapters/auth.js'
+import { routeSdkLog } from './adapters/sdk-log.js'
 import { writeJobSummary } from './adapters/summary.js'
 import { backupVault } from './backup-job.js'
 import { errorMessage } from './core/errors.js'
@@ -13,6 +14,7 @@ const log = { info: core.info, warning: (m: string) => core.warning(m), debug: c
 
 /** The action: read inputs, then back up and upload, or restore; outputs and the job summary are written whatever happens. */
 export async function run(): Promise<void> {
+  routeSdkLog(core.debug)
   let report: BackupReport | undefined
   try {
     const inputs = readInputs()

@@ -70037,6 +70037,32 @@ function explainSignInError(error, settings, claims) {
     return undefined;
 }
 
+;// CONCATENATED MODULE: ./src/adapters/sdk-log.ts
+
+
+const BEARER = /\b(Bearer|PoP)\s+[^\s"',;]+/gi;
+const JWT = /\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g;
+const FORM_SECRET = /\b(client_assertion|client_secret|access_token|refresh_token|id_token)(["']?\s*[:=]\s*["']?)[^\s"'&,}]+/gi;
+// Backup blobs are long base64url runs; nothing else the SDK logs looks like that.
+const LONG_BASE64 = /[A-Za-z0-9_-]{200,}={0,2}/g;
+/** Replaces tokens, credentials and blob-like runs in a log line. */
+function redactCredentials(text) {
+    return text
+        .replace(BEARER, '$1 [redacted]')
+        .replace(JWT, '[redacted JWT]')
+        .replace(FORM_SECRET, '$1$2[redacted]')
+        .replace(LONG_BASE64, '[redacted]');
+}
+/**
+ * Users turn on AZURE_LOG_LEVEL to debug sign-in or network trouble. The SDK then prints raw objects
+ * to stderr, sockets with their `authorization: Bearer ...` headers among them. Route its log
+ * through `write` (core.debug in the action) with credentials redacted, so no level of SDK logging
+ * can print a token or a blob.
+ */
+function routeSdkLog(write) {
+    AzureLogger.log = (...args) => write(redactCredentials((0,external_node_util_.format)(...args)));
+}
+
 ;// CONCATENATED MODULE: ./src/core/types.ts
 /** Every item type, in the order backup and reports use. */
 const types_ITEM_TYPES = ['secrets', 'keys', 'certificates'];
@@ -82819,6 +82845,27 @@ class SecretClient {
 }
 
 //# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./src/adapters/proxy-agent.ts
+
+/** Node's built-in proxy support (`proxyEnv`) arrived in 24.5. */
+function hasBuiltInProxySupport(version = process.versions.node) {
+    const [major, minor] = version.split('.').map(Number);
+    return major > 24 || (major === 24 && minor >= 5);
+}
+/**
+ * Behind an HTTPS proxy (self-hosted runners), the SDK's proxy policy gives its proxy agent no
+ * keep-alive, so every Key Vault call opened a new CONNECT tunnel and TLS session: 2,051 tunnels for
+ * 2,048 calls, a third of the run's time (docs/performance.md). This returns one keep-alive agent
+ * that reads HTTPS_PROXY and NO_PROXY itself, for the clients' `agent` option (a request that
+ * carries an agent skips the SDK's proxy policy). Undefined, leaving the SDK as it is, when no proxy
+ * is set or Node is too old to proxy by itself.
+ */
+function keepAliveProxyAgent(env = process.env) {
+    if (!(env.HTTPS_PROXY || env.https_proxy) || !hasBuiltInProxySupport())
+        return undefined;
+    return new external_node_https_namespaceObject.Agent({ keepAlive: true, proxyEnv: env });
+}
+
 ;// CONCATENATED MODULE: ./src/adapters/no-value-reads.ts
 // GET /secrets/{name}[/{version}] returns the value; /secrets/{name}/versions only lists properties.
 const VALUE_READ = /^\/secrets\/[^/]+(\/(?!versions\/?$)[^/]*)?\/?$/i;
@@ -82847,8 +82894,10 @@ const refuseSecretValueReads = {
 
 
 
+
 /** Builds the three SDK clients for a vault with the options our rate control and hosts need. */
 function createVaultClients(vault, credential, userAgent) {
+    const agent = keepAliveProxyAgent();
     const options = {
         // All retries go through our RateController: the SDK would throw a 429 without Retry-After at
         // once and retry 5xx on real timers, so two retry layers would multiply and be untestable.
@@ -82856,7 +82905,8 @@ function createVaultClients(vault, credential, userAgent) {
         // Kept for known Key Vault domains; relaxed only for private endpoints, custom domains and
         // loopback hosts, whose names cannot end with the challenge's resource host.
         disableChallengeResourceVerification: !vault.knownHost,
-        userAgentOptions: { userAgentPrefix: userAgent }
+        userAgentOptions: { userAgentPrefix: userAgent },
+        ...(agent && { agent })
     };
     return {
         // The SDK's recover poller would GET the secret (its value) to see whether recovery finished;
@@ -83871,7 +83921,7 @@ const inputs_Outputs = {
     PlanPath: 'plan-path'
 };
 const fromRunner = name => core.getInput(name);
-const DEFAULT_CONCURRENCY = 8;
+const DEFAULT_CONCURRENCY = 16;
 const MAX_CONCURRENCY = 64;
 const CLOUD_NAMES = Object.keys(CLOUDS);
 const AUTH_METHODS = (/* unused pure expression or super */ null && (['oidc', 'azure-cli', 'managed-identity']));
@@ -84819,6 +84869,7 @@ async function restoreCommand(values) {
 
 
 
+
 const USAGE = `Usage: keyvault-backup backup --vault NAME|URL --out DIR [options]
 
 Options (same meaning as the action's inputs):
@@ -84837,6 +84888,7 @@ Options (same meaning as the action's inputs):
 Signs in with DefaultAzureCredential (environment variables, workload identity, managed identity, az login).`;
 /** The CLI: `keyvault-backup backup --vault X --out DIR`, over the same core as the action. */
 async function main(argv) {
+    routeSdkLog(line => process.stderr.write(`${line}\n`));
     const { positionals, values } = (0,external_node_util_.parseArgs)({
         args: argv,
         allowPositionals: true,

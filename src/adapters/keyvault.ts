@@ -6,6 +6,7 @@ import type { VaultReader } from '../core/backup.js'
 import type { VaultTarget } from '../core/cloud.js'
 import type { VaultWriter } from '../core/restore.js'
 import type { ItemType, VaultItem } from '../core/types.js'
+import { keepAliveProxyAgent } from './proxy-agent.js'
 import { refuseSecretValueReads } from './no-value-reads.js'
 
 /** The slices of the three SDK clients backup and restore use. None of them returns a secret value. */
@@ -55,6 +56,7 @@ export function createVaultClients(
   credential: TokenCredential,
   userAgent: string
 ): VaultClients {
+  const agent = keepAliveProxyAgent()
   const options = {
     // All retries go through our RateController: the SDK would throw a 429 without Retry-After at
     // once and retry 5xx on real timers, so two retry layers would multiply and be untestable.
@@ -62,7 +64,8 @@ export function createVaultClients(
     // Kept for known Key Vault domains; relaxed only for private endpoints, custom domains and
     // loopback hosts, whose names cannot end with the challenge's resource host.
     disableChallengeResourceVerification: !vault.knownHost,
-    userAgentOptions: { userAgentPrefix: userAgent }
+    userAgentOptions: { userAgentPrefix: userAgent },
+    ...(agent && { agent })
   }
   return {
     // The SDK's recover poller would GET the secret (its value) to see whether recovery finished;
