@@ -217,6 +217,31 @@ describe('limits and failures', () => {
     expect(testbed.keyvault.requestLog.filter(entry => entry.status === 503).length).toBeGreaterThan(0)
   }, 120_000)
 
+  it('lists a vault of 13 pages through 10% 503s and 2% resets: zero failures, manifest = inventory', async () => {
+    const vault = await addVault(
+      'paged',
+      {},
+      { faults: { p503: 0.1, p500: 0, pReset: 0.02, seed: 11 }, emptyFirstPage: 'always' }
+    )
+    for (let i = 0; i < 300; i++) vault.seedSecret(`paged-${i}`, 'v', { versions: 1 + (i % 2) })
+    for (let i = 0; i < 20; i++) vault.seedKey(`paged-key-${i}`, { kty: 'EC' })
+    testbed.keyvault.clearLog()
+    const result = await backup({ vault: 'paged' })
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs).toMatchObject({ 'backed-up': '320', failed: '0' })
+    const state = vault.state()
+    const inventory = (['secrets', 'keys', 'certificates'] as const)
+      .flatMap(type => state[type].active.map(i => `${type}/${i.name}:${i.versions.length}`))
+      .sort()
+    const manifest = manifestOf(result)
+    expect(manifest.items.map(i => `${i.type}/${i.name}:${i.versionCount}`).sort()).toEqual(inventory)
+    const log = testbed.keyvault.requestLog.filter(e => e.vault === 'paged')
+    const listing = log.filter(e => e.method === 'GET' && e.path === '/secrets')
+    expect(log.filter(e => e.status === 503 || e.status === 0).length).toBeGreaterThan(0)
+    // An empty first page plus 12 of 25: each read once; a failed page was retried alone, never from the start.
+    expect(listing.filter(e => e.status === 200)).toHaveLength(13)
+  }, 120_000)
+
   it('names the missing data action when a role lacks one type', async () => {
     const app = testbed.layout.apps[0]
     const vault = await addVault('limited', {

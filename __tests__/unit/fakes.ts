@@ -1,5 +1,6 @@
 import type { VaultReader, BlobSink } from '../../src/core/backup.js'
 import { sha256Hex } from '../../src/core/manifest.js'
+import type { Page } from '../../src/core/paging.js'
 import type { Clock, ItemType, Logger, VaultItem } from '../../src/core/types.js'
 
 /** A clock whose sleep advances time instantly, yielding to let other workers run. */
@@ -36,14 +37,21 @@ export function item(type: ItemType, name: string, extra: Partial<VaultItem> = {
 
 type Failure = () => unknown
 
-/** An in-memory vault: items, version counts, and scripted failures per call. */
+/**
+ * An in-memory vault: items, version counts, and scripted failures per call. Listings come in pages
+ * of `pageSize`; the continuation token is the offset, and a continuation call is recorded as
+ * `list:type@offset` (the first page as `list:type`).
+ */
 export class FakeVault implements VaultReader {
   readonly calls: string[] = []
   readonly versions = new Map<string, number>()
-  /** Key `op:type/name` (or `list:type`): errors thrown on successive calls before succeeding. */
+  /** Key `op:type/name`, `list:type` or `list:type@offset`: errors thrown on successive calls before succeeding. */
   readonly failures = new Map<string, Failure[]>()
   inFlight = 0
   maxInFlight = 0
+  pageSize = 25
+  /** Like the service sometimes: the first page of a listing is empty, with a continuation. */
+  emptyFirstPage = false
 
   constructor(readonly items: VaultItem[]) {}
 
@@ -61,11 +69,29 @@ export class FakeVault implements VaultReader {
     }
   }
 
-  listItems(type: ItemType): Promise<VaultItem[]> {
-    return this.call(`list:${type}`, () => this.items.filter(i => i.type === type))
+  private page<T>(all: T[], token: string | undefined): Page<T> {
+    if (token === undefined && this.emptyFirstPage) return { items: [], continuationToken: '0' }
+    const offset = Number(token ?? 0)
+    const end = offset + this.pageSize
+    return { items: all.slice(offset, end), ...(end < all.length && { continuationToken: String(end) }) }
   }
-  countVersions(type: ItemType, name: string): Promise<number> {
-    return this.call(`versions:${type}/${name}`, () => this.versions.get(`${type}/${name}`) ?? 1)
+
+  listItems(type: ItemType, token?: string): Promise<Page<VaultItem>> {
+    return this.call(`list:${type}${token === undefined ? '' : `@${token}`}`, () =>
+      this.page(
+        this.items.filter(i => i.type === type),
+        token
+      )
+    )
+  }
+  listVersionIds(type: ItemType, name: string, token?: string): Promise<Page<string>> {
+    return this.call(`versions:${type}/${name}${token === undefined ? '' : `@${token}`}`, () => {
+      const count = this.versions.get(`${type}/${name}`) ?? 1
+      return this.page(
+        Array.from({ length: count }, (_, i) => `v${i}`),
+        token
+      )
+    })
   }
   backup(type: ItemType, name: string): Promise<Uint8Array> {
     return this.call(`backup:${type}/${name}`, () => new TextEncoder().encode(`blob of ${type}/${name}`))

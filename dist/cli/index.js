@@ -82889,7 +82889,71 @@ const refuseSecretValueReads = {
     }
 };
 
+// EXTERNAL MODULE: external "node:async_hooks"
+var external_node_async_hooks_ = __nccwpck_require__(6698);
+;// CONCATENATED MODULE: ./src/adapters/paging.ts
+
+const scope = new external_node_async_hooks_.AsyncLocalStorage();
+/**
+ * Records a listing page's `nextLink`. The Key Vault SDKs (secrets 4.12, keys and certificates
+ * 4.10) map each page with `page.map(...)`, which drops the `continuationToken` the inner pager
+ * sets, so a caller of `byPage()` cannot resume a listing after a failed page. The policy reads the
+ * raw body of a successful GET made inside a `readPage` scope (AsyncLocalStorage keeps concurrent
+ * listings apart); `byPage({ continuationToken: nextLink })` then resumes exactly there.
+ */
+const pageLinkPolicy = {
+    name: 'keyvaultBackupPageLink',
+    sendRequest: async (request, next) => {
+        const response = await next(request);
+        const capture = scope.getStore();
+        if (capture && request.method === 'GET' && response.status === 200) {
+            capture.seen = true;
+            capture.nextLink = readNextLink(response.bodyAsText);
+        }
+        return response;
+    }
+};
+function readNextLink(body) {
+    if (!body)
+        return undefined;
+    try {
+        const link = JSON.parse(body).nextLink;
+        return typeof link === 'string' && link !== '' ? link : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Fetches exactly one page of an SDK listing, starting at `continuationToken` (the first page when
+ * undefined), and returns its items with the token of the next page (absent on the last page).
+ * Throws rather than guess when neither the page nor the policy tells where the listing goes on:
+ * treating an unknown as "last page" would silently drop items.
+ */
+async function readPage(byPage, continuationToken) {
+    const capture = { seen: false };
+    const iterator = byPage({ continuationToken, maxPageSize: 25 });
+    try {
+        const result = await scope.run(capture, () => iterator.next());
+        const items = result.done ? [] : (result.value ?? []);
+        const own = items;
+        let next;
+        if (typeof own.continuationToken === 'string')
+            next = own.continuationToken || undefined;
+        else if (capture.seen)
+            next = capture.nextLink;
+        else if (!result.done)
+            throw new Error('cannot tell where the listing continues (the clients lack the page-link policy: build them with createVaultClients)');
+        return { items, ...(next && { continuationToken: next }) };
+    }
+    finally {
+        // One page per iterator: close it so the SDK's generator does not wait on a page never read.
+        await iterator.return?.().catch(() => undefined);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/adapters/keyvault.ts
+
 
 
 
@@ -82906,14 +82970,19 @@ function createVaultClients(vault, credential, userAgent) {
         // loopback hosts, whose names cannot end with the challenge's resource host.
         disableChallengeResourceVerification: !vault.knownHost,
         userAgentOptions: { userAgentPrefix: userAgent },
-        ...(agent && { agent })
+        ...(agent && { agent }),
+        // Lets a failed listing page be retried alone: see pageLinkPolicy.
+        additionalPolicies: [{ policy: pageLinkPolicy, position: 'perCall' }]
     };
     return {
         // The SDK's recover poller would GET the secret (its value) to see whether recovery finished;
         // this policy refuses such reads before they leave the process, so no code path can read a value.
         secrets: new SecretClient(vault.url, credential, {
             ...options,
-            additionalPolicies: [{ policy: refuseSecretValueReads, position: 'perCall' }]
+            additionalPolicies: [
+                ...options.additionalPolicies,
+                { policy: refuseSecretValueReads, position: 'perCall' }
+            ]
         }),
         keys: new KeyClient(vault.url, credential, options),
         certificates: new CertificateClient(vault.url, credential, options)
@@ -82931,17 +83000,51 @@ function toItem(type, p) {
         ...(p.recoveryLevel && { recoveryLevel: p.recoveryLevel })
     };
 }
-async function count(iterable) {
-    let n = 0;
-    for await (const _ of iterable)
-        n++;
-    return n;
+/** A soft-deleted object's name, recovery level and purge date, wherever the SDK of its type puts them. */
+function toDeleted(d) {
+    const recoveryLevel = d.properties?.recoveryLevel ?? d.recoveryLevel;
+    const date = d.scheduledPurgeDate ?? d.properties?.scheduledPurgeDate;
+    return {
+        name: d.name ?? d.properties?.name ?? '',
+        ...(recoveryLevel && { recoveryLevel }),
+        ...(date && { scheduledPurgeDate: date.toISOString() })
+    };
 }
-async function collect(type, iterable) {
-    const items = [];
-    for await (const p of iterable)
-        items.push(toItem(type, p));
-    return items;
+const mapPage = (page, map) => ({
+    items: page.items.map(map),
+    ...(page.continuationToken && { continuationToken: page.continuationToken })
+});
+// Every listing goes through `readPage`: one page per call, so the caller retries a failed page
+// alone and resumes from the last continuation token.
+function activePage(clients, type, token) {
+    switch (type) {
+        case 'secrets':
+            return readPage(s => clients.secrets.listPropertiesOfSecrets().byPage(s), token);
+        case 'keys':
+            return readPage(s => clients.keys.listPropertiesOfKeys().byPage(s), token);
+        case 'certificates':
+            return readPage(s => clients.certificates.listPropertiesOfCertificates({ includePending: true }).byPage(s), token);
+    }
+}
+function deletedPage(clients, type, token) {
+    switch (type) {
+        case 'secrets':
+            return readPage(s => clients.secrets.listDeletedSecrets().byPage(s), token);
+        case 'keys':
+            return readPage(s => clients.keys.listDeletedKeys().byPage(s), token);
+        case 'certificates':
+            return readPage(s => clients.certificates.listDeletedCertificates({ includePending: true }).byPage(s), token);
+    }
+}
+function versionPage(clients, type, name, token) {
+    switch (type) {
+        case 'secrets':
+            return readPage(s => clients.secrets.listPropertiesOfSecretVersions(name).byPage(s), token);
+        case 'keys':
+            return readPage(s => clients.keys.listPropertiesOfKeyVersions(name).byPage(s), token);
+        case 'certificates':
+            return readPage(s => clients.certificates.listPropertiesOfCertificateVersions(name).byPage(s), token);
+    }
 }
 /** The `VaultReader` over real SDK clients (or any object with the same narrow shape). */
 class KeyVaultReader {
@@ -82949,31 +83052,13 @@ class KeyVaultReader {
     constructor(clients) {
         this.clients = clients;
     }
-    /** Lists the latest-version properties of every object of a type. */
-    listItems(type) {
-        switch (type) {
-            case 'secrets':
-                return collect(type, this.clients.secrets.listPropertiesOfSecrets());
-            case 'keys':
-                return collect(type, this.clients.keys.listPropertiesOfKeys());
-            case 'certificates':
-                return collect(type, this.clients.certificates.listPropertiesOfCertificates({ includePending: true }));
-        }
+    /** One page of the latest-version properties of every object of a type. */
+    async listItems(type, continuationToken) {
+        return mapPage(await activePage(this.clients, type, continuationToken), p => toItem(type, p));
     }
-    /** Counts an object's versions by listing them (properties only). */
-    countVersions(type, name) {
-        switch (type) {
-            case 'secrets':
-                return count(this.clients.secrets.listPropertiesOfSecretVersions(name));
-            case 'keys':
-                return count(this.clients.keys.listPropertiesOfKeyVersions(name));
-            case 'certificates':
-                return count(this.clients.certificates.listPropertiesOfCertificateVersions(name));
-        }
-    }
-    /** The ids of every version of an object (properties only). */
-    async listVersionIds(type, name) {
-        return (await listVersionProperties(this.clients, type, name)).map(p => p.version ?? '');
+    /** One page of an object's version ids (properties only). */
+    async listVersionIds(type, name, continuationToken) {
+        return mapPage(await versionPage(this.clients, type, name, continuationToken), p => p.version ?? '');
     }
     /** Fetches the object's backup blob (all versions, encrypted by the service). */
     async backup(type, name) {
@@ -82987,17 +83072,6 @@ class KeyVaultReader {
         return blob;
     }
 }
-async function listVersionProperties(clients, type, name) {
-    const iterable = type === 'secrets'
-        ? clients.secrets.listPropertiesOfSecretVersions(name)
-        : type === 'keys'
-            ? clients.keys.listPropertiesOfKeyVersions(name)
-            : clients.certificates.listPropertiesOfCertificateVersions(name);
-    const all = [];
-    for await (const p of iterable)
-        all.push(p);
-    return all;
-}
 const isNotFound = (error) => error?.statusCode === 404;
 /**
  * The `VaultWriter` over real SDK clients. Long-running operations are only started here (the SDK
@@ -83008,18 +83082,34 @@ class KeyVaultWriter {
     constructor(clients) {
         this.clients = clients;
     }
-    /** Version ids of the active object, or none; a name with no active object lists no versions. */
-    async listVersions(type, name) {
+    /** One page of the active object's version ids; a name with no active object lists no versions. */
+    async listVersions(type, name, continuationToken) {
+        let page;
         try {
-            const all = await listVersionProperties(this.clients, type, name);
-            const recoveryLevel = all.find(p => p.recoveryLevel)?.recoveryLevel;
-            return { versionIds: all.map(p => p.version ?? ''), ...(recoveryLevel && { recoveryLevel }) };
+            page = await versionPage(this.clients, type, name, continuationToken);
         }
         catch (error) {
             if (isNotFound(error))
                 return { versionIds: [] };
             throw error;
         }
+        const recoveryLevel = page.items.find(p => p.recoveryLevel)?.recoveryLevel;
+        return {
+            versionIds: page.items.map(p => p.version ?? ''),
+            ...(recoveryLevel && { recoveryLevel }),
+            ...(page.continuationToken && { continuationToken: page.continuationToken })
+        };
+    }
+    /** One page of the type's active objects (pending certificates included): names and recovery levels. */
+    async listActive(type, continuationToken) {
+        return mapPage(await activePage(this.clients, type, continuationToken), p => ({
+            name: p.name ?? '',
+            ...(p.recoveryLevel && { recoveryLevel: p.recoveryLevel })
+        }));
+    }
+    /** One page of the type's soft-deleted objects with their recovery levels and purge dates. */
+    async listDeleted(type, continuationToken) {
+        return mapPage(await deletedPage(this.clients, type, continuationToken), toDeleted);
     }
     /** The soft-deleted object's recovery level and purge date, or undefined on 404. */
     async getDeleted(type, name) {
@@ -83037,12 +83127,8 @@ class KeyVaultWriter {
                 return undefined;
             throw error;
         }
-        const recoveryLevel = deleted.properties?.recoveryLevel;
-        const date = deleted.scheduledPurgeDate;
-        return {
-            ...(recoveryLevel && { recoveryLevel }),
-            ...(date && { scheduledPurgeDate: date.toISOString() })
-        };
+        const { recoveryLevel, scheduledPurgeDate } = toDeleted(deleted);
+        return { ...(recoveryLevel && { recoveryLevel }), ...(scheduledPurgeDate && { scheduledPurgeDate }) };
     }
     /** Restores one blob (all versions, under the blob's own name). */
     async restore(type, blob) {
@@ -83175,6 +83261,90 @@ function describeVaultError(error, type, operation) {
         `(see the README's least-privilege role). Service said: ${message}`);
 }
 
+;// CONCATENATED MODULE: ./src/core/paging.ts
+/**
+ * Walks a listing page by page. Each page is one call under the rate controller, so a 503 or a
+ * reset retries that page alone, resuming from the last continuation token; a page that keeps
+ * failing fails the listing after the controller's bounded retries. Empty pages that carry a token
+ * are followed (the service answers so). `onPage` runs outside the controller's slot (it may wait
+ * for room downstream) and may return false to stop before the next page. Resolves true when the listing ended.
+ */
+async function forEachPage(rate, read, onPage) {
+    let token;
+    for (;;) {
+        const current = token;
+        const page = await rate.run(() => read(current));
+        const more = await onPage(page.items);
+        token = page.continuationToken || undefined;
+        if (token === undefined)
+            return true;
+        if (more === false)
+            return false;
+        // A service (or proxy) that hands back the same link would otherwise loop for ever.
+        if (token === current)
+            throw new Error('the listing returned the same continuation link twice');
+    }
+}
+/** Reads a whole (small) listing, page by page as `forEachPage` does: for an object's versions. */
+async function readAllPages(rate, read) {
+    const all = [];
+    await forEachPage(rate, read, items => void all.push(...items));
+    return all;
+}
+
+;// CONCATENATED MODULE: ./src/core/queue.ts
+/**
+ * A bounded hand-off between producers (listings, page by page) and workers: `push` waits while the
+ * queue is over its high-water mark, so a fast listing cannot run thousands of items ahead of the
+ * work and memory stays flat; `take` waits for an item and returns undefined once the queue is
+ * closed and drained.
+ */
+class WorkQueue {
+    highWater;
+    items = [];
+    closed = false;
+    takers = [];
+    pushers = [];
+    constructor(highWater) {
+        this.highWater = highWater;
+    }
+    /** Adds a batch (a page), first waiting until the queue is below its high-water mark. */
+    async push(batch) {
+        while (this.items.length >= this.highWater && !this.closed) {
+            await new Promise(resolve => this.pushers.push(resolve));
+        }
+        this.items.push(...batch);
+        this.wakeAll('takers');
+    }
+    /** The next item, or undefined when the queue is closed and empty. */
+    async take() {
+        for (;;) {
+            if (this.items.length > 0) {
+                const item = this.items.shift();
+                if (this.items.length < this.highWater)
+                    this.wakeAll('pushers');
+                return item;
+            }
+            if (this.closed)
+                return undefined;
+            await new Promise(resolve => this.takers.push(resolve));
+        }
+    }
+    /** No more pushes: waiting takers drain what is left, then get undefined. */
+    close() {
+        this.closed = true;
+        this.wakeAll('takers');
+        this.wakeAll('pushers');
+    }
+    // Woken callers re-check their condition, so waking all is safe.
+    wakeAll(which) {
+        const waiting = this[which];
+        this[which] = [];
+        for (const wake of waiting)
+            wake();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/core/glob.ts
 /**
  * Compiles a name glob (`*` any run of characters, `?` one character) into a matcher. Key Vault
@@ -83277,57 +83447,66 @@ function singular(type) {
 
 
 
+
+
+// Items listed but not yet started. Enough to keep every worker busy while the next pages arrive,
+// small enough that memory does not grow with the vault.
+const QUEUE_HIGH_WATER = 200;
 /**
- * Backs up the selected items: list each selected type, select, then per item count versions (the
- * 500 limit), back up and hand the blob to the sink. Every item gets exactly one outcome; failures
- * never stop the others. A dry run stops after counting versions.
+ * Backs up the selected items. The selected types are listed concurrently, page by page (each page
+ * one retryable call), and each page's selected items go straight to the workers, so backups start
+ * while listing continues. Per item: list its versions (the 500 limit), back up, hand the blob to the
+ * sink. Every item gets exactly one outcome; failures never stop the others. A dry run stops after
+ * counting versions.
  */
 async function runBackup(deps, request) {
     const explain = deps.explainError ?? describeVaultError;
     const result = { outcomes: [], items: [] };
-    const listed = [];
-    for (const type of request.filter.types) {
+    const queue = new WorkQueue(QUEUE_HIGH_WATER);
+    let listed = 0;
+    let selected = 0;
+    const listType = async (type) => {
         try {
-            listed.push(...(await deps.rate.run(() => deps.vault.listItems(type))));
+            await forEachPage(deps.rate, token => deps.vault.listItems(type, token), async (page) => {
+                listed += page.length;
+                const selection = selectItems(page, request.filter);
+                for (const skipped of selection.skipped)
+                    result.outcomes.push({ ...skipped, status: 'skipped' });
+                selected += selection.selected.length;
+                deps.progress?.setTotal(selected);
+                await queue.push(selection.selected);
+            });
         }
         catch (error) {
+            // Items of the pages read so far are backed up; the type gets one failure for the rest.
             const reason = `listing ${type} failed: ${explain(error, type, 'list')}`;
             deps.log.warning(reason);
             result.outcomes.push({ type, name: '*', status: 'failed', reason });
         }
-    }
-    const selection = selectItems(listed, request.filter);
-    for (const skipped of selection.skipped)
-        result.outcomes.push({ ...skipped, status: 'skipped' });
-    deps.progress?.setTotal(selection.selected.length);
-    deps.log.info(`${request.dryRun ? 'Dry run: would back up' : 'Backing up'} ${selection.selected.length} of ${listed.length} listed items`);
+    };
+    const listing = Promise.all(request.filter.types.map(listType)).then(() => {
+        queue.close();
+        deps.log.info(`${request.dryRun ? 'Dry run: would back up' : 'Backing up'} ${selected} of ${listed} listed items`);
+    });
     // Workers pull from one queue; the rate controller decides how many calls are in flight.
-    const queue = [...selection.selected];
     const worker = async () => {
-        for (let item = queue.shift(); item; item = queue.shift()) {
+        for (let item = await queue.take(); item; item = await queue.take()) {
             const outcome = await backupItem(deps, item, request.dryRun, explain, result.items);
             result.outcomes.push(outcome);
             deps.progress?.record(outcome.status);
             deps.progress?.maybeReport();
         }
     };
-    const workers = Math.max(1, Math.min(queue.length, deps.rate.concurrency));
-    await Promise.all(Array.from({ length: workers }, worker));
+    const workers = Math.max(1, deps.rate.concurrency);
+    await Promise.all([listing, ...Array.from({ length: workers }, worker)]);
     deps.progress?.maybeReport(true);
     return result;
 }
 async function backupItem(deps, item, dryRun, explain, written) {
     const base = { type: item.type, name: item.name };
-    let versionCount;
     let versionIds;
     try {
-        const vault = deps.vault;
-        if (vault.listVersionIds) {
-            versionIds = await deps.rate.run(() => vault.listVersionIds(item.type, item.name));
-            versionCount = versionIds.length;
-        }
-        else
-            versionCount = await deps.rate.run(() => vault.countVersions(item.type, item.name));
+        versionIds = await readAllPages(deps.rate, token => deps.vault.listVersionIds(item.type, item.name, token));
     }
     catch (error) {
         return {
@@ -83336,6 +83515,7 @@ async function backupItem(deps, item, dryRun, explain, written) {
             reason: `listing versions failed: ${explain(error, item.type, 'list')}`
         };
     }
+    const versionCount = versionIds.length;
     const check = checkVersionLimit(item.type, item.name, versionCount);
     if (check.level === 'fail')
         return { ...base, status: 'failed', reason: check.message, versionCount };
@@ -84461,6 +84641,8 @@ async function pollUntil(what, check, settings) {
 
 
 
+
+
 /** Thrown when the target refuses blobs from another subscription or geography: no item can succeed. */
 class ForeignWorldError extends Error {
 }
@@ -84475,9 +84657,22 @@ function foreignWorldMessage(sourceVault, targetVault) {
         `is in the same geography (for example West Europe and North Europe are both Europe). Another ` +
         `subscription, another geography or another tenant cannot read these blobs; nothing was restored.`);
 }
-/** Reads where an item's name stands in the target. */
+/** An object's version ids and recovery level, page by page (each page retried on its own). */
+async function readVersions(deps, type, name) {
+    let recoveryLevel;
+    const versionIds = await readAllPages(deps.rate, async (token) => {
+        const page = await deps.vault.listVersions(type, name, token);
+        recoveryLevel ??= page.recoveryLevel;
+        return {
+            items: page.versionIds,
+            ...(page.continuationToken && { continuationToken: page.continuationToken })
+        };
+    });
+    return { versionIds, ...(recoveryLevel && { recoveryLevel }) };
+}
+/** Reads where an item's name stands in the target, one item at a time. */
 async function inspectTarget(deps, item) {
-    const active = await deps.rate.run(() => deps.vault.listVersions(item.type, item.name));
+    const active = await readVersions(deps, item.type, item.name);
     if (active.versionIds.length > 0) {
         return {
             kind: 'active',
@@ -84488,6 +84683,9 @@ async function inspectTarget(deps, item) {
     const deleted = await deps.rate.run(() => deps.vault.getDeleted(item.type, item.name));
     if (!deleted)
         return { kind: 'absent' };
+    return deletedState(deleted);
+}
+function deletedState(deleted) {
     return {
         kind: 'deleted',
         purgeProtected: isPurgeProtected(deleted.recoveryLevel),
@@ -84496,7 +84694,8 @@ async function inspectTarget(deps, item) {
 }
 /** Inspects every item and decides its action: the plan, made before anything is written. */
 async function planRestore(deps, items, policy) {
-    const states = await Promise.all(items.map(item => inspectTarget(deps, item)));
+    const states = new Array(items.length);
+    await Promise.all(types_ITEM_TYPES.map(type => inspectType(deps, items, type, states)));
     const entries = items.map((item, i) => ({
         type: item.type,
         name: item.name,
@@ -84504,6 +84703,57 @@ async function planRestore(deps, items, policy) {
         decision: decide(item, states[i], policy)
     }));
     return { entries, states };
+}
+/**
+ * Fills `states` for the items of one type. Probing costs one or two calls per item (versions, then
+ * the deleted view); listing the target's active and deleted objects costs one call per page of 25
+ * and tells the same for every name it does not hold. So the type is listed, and only names found
+ * active are read one by one (their version ids, which a listing does not give) through the same
+ * `inspectTarget` as before. A listing that needs more pages than the items it informs (a big target,
+ * a small restore) is abandoned for probing, so the plan never costs much more than before.
+ */
+async function inspectType(deps, items, type, states) {
+    const indexes = items.flatMap((item, i) => (item.type === type ? [i] : []));
+    const probe = (which) => Promise.all(which.map(async (i) => (states[i] = await inspectTarget(deps, items[i]))));
+    const { listActive, listDeleted } = deps.vault;
+    if (indexes.length === 0)
+        return;
+    if (!listActive || !listDeleted)
+        return void (await probe(indexes));
+    const key = (i) => items[i].name.toLowerCase();
+    const active = await listNames(deps.rate, t => listActive.call(deps.vault, type, t), indexes.map(key));
+    if (!active)
+        return void (await probe(indexes));
+    const inactive = indexes.filter(i => !active.has(key(i)));
+    const deleted = inactive.length === 0
+        ? new Map()
+        : await listNames(deps.rate, t => listDeleted.call(deps.vault, type, t), inactive.map(key));
+    if (!deleted)
+        return void (await probe(indexes));
+    await probe(indexes.filter(i => active.has(key(i))));
+    for (const i of inactive) {
+        const found = deleted.get(key(i));
+        states[i] = found ? deletedState(found) : { kind: 'absent' };
+    }
+}
+/**
+ * The entries of a listing whose names (case-insensitive, as Key Vault's) are wanted, or undefined
+ * when the listing runs past one page per wanted name (plus one: the service may open with an
+ * empty page). Only wanted entries are kept, so memory follows the restore, not the target.
+ */
+async function listNames(rate, read, wanted) {
+    const names = new Set(wanted);
+    const found = new Map();
+    let pages = 0;
+    const complete = await forEachPage(rate, read, page => {
+        for (const entry of page) {
+            const name = entry.name.toLowerCase();
+            if (names.has(name))
+                found.set(name, entry);
+        }
+        return ++pages <= wanted.length;
+    });
+    return complete ? found : undefined;
 }
 /** Certificates first: their blobs also bring back the key and secret they own. */
 function executionGroups(items) {
@@ -84640,7 +84890,7 @@ async function waitForDeleted(deps, item) {
 }
 async function waitForActive(deps, item) {
     await pollUntil(`${singular(item.type)} '${item.name}' to finish recovering`, async () => {
-        const { versionIds } = await deps.rate.run(() => deps.vault.listVersions(item.type, item.name));
+        const { versionIds } = await readVersions(deps, item.type, item.name);
         return versionIds.length > 0 ? true : undefined;
     }, deps.poll);
 }
@@ -84654,7 +84904,7 @@ async function verifyRestored(deps, items, outcomes) {
             return;
         const item = items[i];
         try {
-            const { versionIds } = await deps.rate.run(() => deps.vault.listVersions(item.type, item.name));
+            const { versionIds } = await readVersions(deps, item.type, item.name);
             if (versionIds.length === 0)
                 o.reason = 'verify: not found after restore';
             else if (o.status === 'restored' && versionIds.length !== item.versionCount) {

@@ -3,17 +3,20 @@ import { CertificateClient, type CertificateProperties } from '@azure/keyvault-c
 import { KeyClient, type KeyProperties } from '@azure/keyvault-keys'
 import { SecretClient, type SecretProperties } from '@azure/keyvault-secrets'
 import type { VaultReader } from '../core/backup.js'
+import type { Page } from '../core/paging.js'
 import type { VaultTarget } from '../core/cloud.js'
-import type { VaultWriter } from '../core/restore.js'
+import type { DeletedName, TargetName, VaultWriter } from '../core/restore.js'
 import type { ItemType, VaultItem } from '../core/types.js'
 import { keepAliveProxyAgent } from './proxy-agent.js'
 import { refuseSecretValueReads } from './no-value-reads.js'
+import { pageLinkPolicy, readPage } from './paging.js'
 
 /** The slices of the three SDK clients backup and restore use. None of them returns a secret value. */
 export type SecretsApi = Pick<
   SecretClient,
   | 'listPropertiesOfSecrets'
   | 'listPropertiesOfSecretVersions'
+  | 'listDeletedSecrets'
   | 'backupSecret'
   | 'restoreSecretBackup'
   | 'getDeletedSecret'
@@ -25,6 +28,7 @@ export type KeysApi = Pick<
   KeyClient,
   | 'listPropertiesOfKeys'
   | 'listPropertiesOfKeyVersions'
+  | 'listDeletedKeys'
   | 'backupKey'
   | 'restoreKeyBackup'
   | 'getDeletedKey'
@@ -36,6 +40,7 @@ export type CertificatesApi = Pick<
   CertificateClient,
   | 'listPropertiesOfCertificates'
   | 'listPropertiesOfCertificateVersions'
+  | 'listDeletedCertificates'
   | 'backupCertificate'
   | 'restoreCertificateBackup'
   | 'getDeletedCertificate'
@@ -65,14 +70,19 @@ export function createVaultClients(
     // loopback hosts, whose names cannot end with the challenge's resource host.
     disableChallengeResourceVerification: !vault.knownHost,
     userAgentOptions: { userAgentPrefix: userAgent },
-    ...(agent && { agent })
+    ...(agent && { agent }),
+    // Lets a failed listing page be retried alone: see pageLinkPolicy.
+    additionalPolicies: [{ policy: pageLinkPolicy, position: 'perCall' as const }]
   }
   return {
     // The SDK's recover poller would GET the secret (its value) to see whether recovery finished;
     // this policy refuses such reads before they leave the process, so no code path can read a value.
     secrets: new SecretClient(vault.url, credential, {
       ...options,
-      additionalPolicies: [{ policy: refuseSecretValueReads, position: 'perCall' }]
+      additionalPolicies: [
+        ...options.additionalPolicies,
+        { policy: refuseSecretValueReads, position: 'perCall' as const }
+      ]
     }),
     keys: new KeyClient(vault.url, credential, options),
     certificates: new CertificateClient(vault.url, credential, options)
@@ -97,49 +107,89 @@ function toItem(type: ItemType, p: AnyProperties): VaultItem {
   }
 }
 
-async function count(iterable: AsyncIterable<unknown>): Promise<number> {
-  let n = 0
-  for await (const _ of iterable) n++
-  return n
+type AnyDeleted = {
+  name?: string
+  properties?: { name?: string; recoveryLevel?: string; scheduledPurgeDate?: Date }
+  recoveryLevel?: string
+  scheduledPurgeDate?: Date
 }
 
-async function collect(type: ItemType, iterable: AsyncIterable<AnyProperties>): Promise<VaultItem[]> {
-  const items: VaultItem[] = []
-  for await (const p of iterable) items.push(toItem(type, p))
-  return items
+/** A soft-deleted object's name, recovery level and purge date, wherever the SDK of its type puts them. */
+function toDeleted(d: AnyDeleted): DeletedName {
+  const recoveryLevel = d.properties?.recoveryLevel ?? d.recoveryLevel
+  const date = d.scheduledPurgeDate ?? d.properties?.scheduledPurgeDate
+  return {
+    name: d.name ?? d.properties?.name ?? '',
+    ...(recoveryLevel && { recoveryLevel }),
+    ...(date && { scheduledPurgeDate: date.toISOString() })
+  }
+}
+
+const mapPage = <T, U>(page: Page<T>, map: (t: T) => U): Page<U> => ({
+  items: page.items.map(map),
+  ...(page.continuationToken && { continuationToken: page.continuationToken })
+})
+
+// Every listing goes through `readPage`: one page per call, so the caller retries a failed page
+// alone and resumes from the last continuation token.
+function activePage(clients: VaultClients, type: ItemType, token: string | undefined) {
+  switch (type) {
+    case 'secrets':
+      return readPage<AnyProperties>(s => clients.secrets.listPropertiesOfSecrets().byPage(s), token)
+    case 'keys':
+      return readPage<AnyProperties>(s => clients.keys.listPropertiesOfKeys().byPage(s), token)
+    case 'certificates':
+      return readPage<AnyProperties>(
+        s => clients.certificates.listPropertiesOfCertificates({ includePending: true }).byPage(s),
+        token
+      )
+  }
+}
+
+function deletedPage(clients: VaultClients, type: ItemType, token: string | undefined) {
+  switch (type) {
+    case 'secrets':
+      return readPage<AnyDeleted>(s => clients.secrets.listDeletedSecrets().byPage(s), token)
+    case 'keys':
+      return readPage<AnyDeleted>(s => clients.keys.listDeletedKeys().byPage(s), token)
+    case 'certificates':
+      return readPage<AnyDeleted>(
+        s => clients.certificates.listDeletedCertificates({ includePending: true }).byPage(s),
+        token
+      )
+  }
+}
+
+type VersionProperties = { version?: string; recoveryLevel?: string }
+
+function versionPage(
+  clients: VaultClients,
+  type: ItemType,
+  name: string,
+  token: string | undefined
+): Promise<Page<VersionProperties>> {
+  switch (type) {
+    case 'secrets':
+      return readPage(s => clients.secrets.listPropertiesOfSecretVersions(name).byPage(s), token)
+    case 'keys':
+      return readPage(s => clients.keys.listPropertiesOfKeyVersions(name).byPage(s), token)
+    case 'certificates':
+      return readPage(s => clients.certificates.listPropertiesOfCertificateVersions(name).byPage(s), token)
+  }
 }
 
 /** The `VaultReader` over real SDK clients (or any object with the same narrow shape). */
 export class KeyVaultReader implements VaultReader {
   constructor(private readonly clients: VaultClients) {}
 
-  /** Lists the latest-version properties of every object of a type. */
-  listItems(type: ItemType): Promise<VaultItem[]> {
-    switch (type) {
-      case 'secrets':
-        return collect(type, this.clients.secrets.listPropertiesOfSecrets())
-      case 'keys':
-        return collect(type, this.clients.keys.listPropertiesOfKeys())
-      case 'certificates':
-        return collect(type, this.clients.certificates.listPropertiesOfCertificates({ includePending: true }))
-    }
+  /** One page of the latest-version properties of every object of a type. */
+  async listItems(type: ItemType, continuationToken?: string): Promise<Page<VaultItem>> {
+    return mapPage(await activePage(this.clients, type, continuationToken), p => toItem(type, p))
   }
 
-  /** Counts an object's versions by listing them (properties only). */
-  countVersions(type: ItemType, name: string): Promise<number> {
-    switch (type) {
-      case 'secrets':
-        return count(this.clients.secrets.listPropertiesOfSecretVersions(name))
-      case 'keys':
-        return count(this.clients.keys.listPropertiesOfKeyVersions(name))
-      case 'certificates':
-        return count(this.clients.certificates.listPropertiesOfCertificateVersions(name))
-    }
-  }
-
-  /** The ids of every version of an object (properties only). */
-  async listVersionIds(type: ItemType, name: string): Promise<string[]> {
-    return (await listVersionProperties(this.clients, type, name)).map(p => p.version ?? '')
+  /** One page of an object's version ids (properties only). */
+  async listVersionIds(type: ItemType, name: string, continuationToken?: string): Promise<Page<string>> {
+    return mapPage(await versionPage(this.clients, type, name, continuationToken), p => p.version ?? '')
   }
 
   /** Fetches the object's backup blob (all versions, encrypted by the service). */
@@ -156,24 +206,6 @@ export class KeyVaultReader implements VaultReader {
   }
 }
 
-type VersionProperties = { version?: string; recoveryLevel?: string }
-
-async function listVersionProperties(
-  clients: VaultClients,
-  type: ItemType,
-  name: string
-): Promise<VersionProperties[]> {
-  const iterable: AsyncIterable<VersionProperties> =
-    type === 'secrets'
-      ? clients.secrets.listPropertiesOfSecretVersions(name)
-      : type === 'keys'
-        ? clients.keys.listPropertiesOfKeyVersions(name)
-        : clients.certificates.listPropertiesOfCertificateVersions(name)
-  const all: VersionProperties[] = []
-  for await (const p of iterable) all.push(p)
-  return all
-}
-
 const isNotFound = (error: unknown): boolean => (error as { statusCode?: unknown } | null)?.statusCode === 404
 
 /**
@@ -183,19 +215,38 @@ const isNotFound = (error: unknown): boolean => (error as { statusCode?: unknown
 export class KeyVaultWriter implements VaultWriter {
   constructor(private readonly clients: VaultClients) {}
 
-  /** Version ids of the active object, or none; a name with no active object lists no versions. */
+  /** One page of the active object's version ids; a name with no active object lists no versions. */
   async listVersions(
     type: ItemType,
-    name: string
-  ): Promise<{ versionIds: string[]; recoveryLevel?: string }> {
+    name: string,
+    continuationToken?: string
+  ): Promise<{ versionIds: string[]; recoveryLevel?: string; continuationToken?: string }> {
+    let page: Page<VersionProperties>
     try {
-      const all = await listVersionProperties(this.clients, type, name)
-      const recoveryLevel = all.find(p => p.recoveryLevel)?.recoveryLevel
-      return { versionIds: all.map(p => p.version ?? ''), ...(recoveryLevel && { recoveryLevel }) }
+      page = await versionPage(this.clients, type, name, continuationToken)
     } catch (error) {
       if (isNotFound(error)) return { versionIds: [] }
       throw error
     }
+    const recoveryLevel = page.items.find(p => p.recoveryLevel)?.recoveryLevel
+    return {
+      versionIds: page.items.map(p => p.version ?? ''),
+      ...(recoveryLevel && { recoveryLevel }),
+      ...(page.continuationToken && { continuationToken: page.continuationToken })
+    }
+  }
+
+  /** One page of the type's active objects (pending certificates included): names and recovery levels. */
+  async listActive(type: ItemType, continuationToken?: string): Promise<Page<TargetName>> {
+    return mapPage(await activePage(this.clients, type, continuationToken), p => ({
+      name: p.name ?? '',
+      ...(p.recoveryLevel && { recoveryLevel: p.recoveryLevel })
+    }))
+  }
+
+  /** One page of the type's soft-deleted objects with their recovery levels and purge dates. */
+  async listDeleted(type: ItemType, continuationToken?: string): Promise<Page<DeletedName>> {
+    return mapPage(await deletedPage(this.clients, type, continuationToken), toDeleted)
   }
 
   /** The soft-deleted object's recovery level and purge date, or undefined on 404. */
@@ -203,7 +254,7 @@ export class KeyVaultWriter implements VaultWriter {
     type: ItemType,
     name: string
   ): Promise<{ recoveryLevel?: string; scheduledPurgeDate?: string } | undefined> {
-    let deleted: { properties?: { recoveryLevel?: string }; scheduledPurgeDate?: Date }
+    let deleted: AnyDeleted
     try {
       deleted =
         type === 'secrets'
@@ -215,12 +266,8 @@ export class KeyVaultWriter implements VaultWriter {
       if (isNotFound(error)) return undefined
       throw error
     }
-    const recoveryLevel = deleted.properties?.recoveryLevel
-    const date = deleted.scheduledPurgeDate
-    return {
-      ...(recoveryLevel && { recoveryLevel }),
-      ...(date && { scheduledPurgeDate: date.toISOString() })
-    }
+    const { recoveryLevel, scheduledPurgeDate } = toDeleted(deleted)
+    return { ...(recoveryLevel && { recoveryLevel }), ...(scheduledPurgeDate && { scheduledPurgeDate }) }
   }
 
   /** Restores one blob (all versions, under the blob's own name). */

@@ -1,18 +1,20 @@
 import { describeVaultError } from './errors.js'
 import { blobFile, manifestItem, type ManifestItem } from './manifest.js'
 import type { ItemOutcome } from './outcomes.js'
+import { forEachPage, readAllPages, type Page } from './paging.js'
 import type { ProgressReporter } from './progress.js'
+import { WorkQueue } from './queue.js'
 import type { RateController } from './rate.js'
 import { selectItems, type SelectionFilter } from './selection.js'
 import type { ItemType, Logger, VaultItem } from './types.js'
 import { checkVersionLimit, singular } from './versions.js'
 
-/** The vault calls backup needs, and nothing that reads a value. */
+/** The vault calls backup needs, and nothing that reads a value. Listings are read one page per call. */
 export interface VaultReader {
-  listItems(type: ItemType): Promise<VaultItem[]>
-  countVersions(type: ItemType, name: string): Promise<number>
-  /** The version ids, when the reader can list them; recorded so a restore can recognise its own work. */
-  listVersionIds?(type: ItemType, name: string): Promise<string[]>
+  /** One page of a type's listing (latest-version properties), from `continuationToken` (first page: undefined). */
+  listItems(type: ItemType, continuationToken?: string): Promise<Page<VaultItem>>
+  /** One page of an object's version ids; recorded so a restore can recognise its own work. */
+  listVersionIds(type: ItemType, name: string, continuationToken?: string): Promise<Page<string>>
   backup(type: ItemType, name: string): Promise<Uint8Array>
 }
 
@@ -43,45 +45,63 @@ export interface BackupResult {
   items: ManifestItem[]
 }
 
+// Items listed but not yet started. Enough to keep every worker busy while the next pages arrive,
+// small enough that memory does not grow with the vault.
+const QUEUE_HIGH_WATER = 200
+
 /**
- * Backs up the selected items: list each selected type, select, then per item count versions (the
- * 500 limit), back up and hand the blob to the sink. Every item gets exactly one outcome; failures
- * never stop the others. A dry run stops after counting versions.
+ * Backs up the selected items. The selected types are listed concurrently, page by page (each page
+ * one retryable call), and each page's selected items go straight to the workers, so backups start
+ * while listing continues. Per item: list its versions (the 500 limit), back up, hand the blob to the
+ * sink. Every item gets exactly one outcome; failures never stop the others. A dry run stops after
+ * counting versions.
  */
 export async function runBackup(deps: BackupDeps, request: BackupRequest): Promise<BackupResult> {
   const explain = deps.explainError ?? describeVaultError
   const result: BackupResult = { outcomes: [], items: [] }
-  const listed: VaultItem[] = []
+  const queue = new WorkQueue<VaultItem>(QUEUE_HIGH_WATER)
+  let listed = 0
+  let selected = 0
 
-  for (const type of request.filter.types) {
+  const listType = async (type: ItemType): Promise<void> => {
     try {
-      listed.push(...(await deps.rate.run(() => deps.vault.listItems(type))))
+      await forEachPage(
+        deps.rate,
+        token => deps.vault.listItems(type, token),
+        async page => {
+          listed += page.length
+          const selection = selectItems(page, request.filter)
+          for (const skipped of selection.skipped) result.outcomes.push({ ...skipped, status: 'skipped' })
+          selected += selection.selected.length
+          deps.progress?.setTotal(selected)
+          await queue.push(selection.selected)
+        }
+      )
     } catch (error) {
+      // Items of the pages read so far are backed up; the type gets one failure for the rest.
       const reason = `listing ${type} failed: ${explain(error, type, 'list')}`
       deps.log.warning(reason)
       result.outcomes.push({ type, name: '*', status: 'failed', reason })
     }
   }
-
-  const selection = selectItems(listed, request.filter)
-  for (const skipped of selection.skipped) result.outcomes.push({ ...skipped, status: 'skipped' })
-  deps.progress?.setTotal(selection.selected.length)
-  deps.log.info(
-    `${request.dryRun ? 'Dry run: would back up' : 'Backing up'} ${selection.selected.length} of ${listed.length} listed items`
-  )
+  const listing = Promise.all(request.filter.types.map(listType)).then(() => {
+    queue.close()
+    deps.log.info(
+      `${request.dryRun ? 'Dry run: would back up' : 'Backing up'} ${selected} of ${listed} listed items`
+    )
+  })
 
   // Workers pull from one queue; the rate controller decides how many calls are in flight.
-  const queue = [...selection.selected]
   const worker = async (): Promise<void> => {
-    for (let item = queue.shift(); item; item = queue.shift()) {
+    for (let item = await queue.take(); item; item = await queue.take()) {
       const outcome = await backupItem(deps, item, request.dryRun, explain, result.items)
       result.outcomes.push(outcome)
       deps.progress?.record(outcome.status)
       deps.progress?.maybeReport()
     }
   }
-  const workers = Math.max(1, Math.min(queue.length, deps.rate.concurrency))
-  await Promise.all(Array.from({ length: workers }, worker))
+  const workers = Math.max(1, deps.rate.concurrency)
+  await Promise.all([listing, ...Array.from({ length: workers }, worker)])
   deps.progress?.maybeReport(true)
   return result
 }
@@ -94,14 +114,11 @@ async function backupItem(
   written: ManifestItem[]
 ): Promise<ItemOutcome> {
   const base = { type: item.type, name: item.name }
-  let versionCount: number
-  let versionIds: string[] | undefined
+  let versionIds: string[]
   try {
-    const vault = deps.vault
-    if (vault.listVersionIds) {
-      versionIds = await deps.rate.run(() => vault.listVersionIds!(item.type, item.name))
-      versionCount = versionIds.length
-    } else versionCount = await deps.rate.run(() => vault.countVersions(item.type, item.name))
+    versionIds = await readAllPages(deps.rate, token =>
+      deps.vault.listVersionIds(item.type, item.name, token)
+    )
   } catch (error) {
     return {
       ...base,
@@ -109,6 +126,7 @@ async function backupItem(
       reason: `listing versions failed: ${explain(error, item.type, 'list')}`
     }
   }
+  const versionCount = versionIds.length
   const check = checkVersionLimit(item.type, item.name, versionCount)
   if (check.level === 'fail') return { ...base, status: 'failed', reason: check.message, versionCount }
   const warning = check.level === 'warn' ? check.message : undefined

@@ -11,15 +11,27 @@ import {
   type RestoreAction,
   type TargetState
 } from './plan.js'
+import { forEachPage, readAllPages, type Page } from './paging.js'
 import type { RateController } from './rate.js'
-import type { ItemType, Logger } from './types.js'
+import { ITEM_TYPES, type ItemType, type Logger } from './types.js'
 import { singular } from './versions.js'
 import { pollUntil, type PollSettings } from './wait.js'
 
 /** The vault calls restore needs: state reads (never a value) and the writes the policies allow. */
 export interface VaultWriter {
-  /** The active object's version ids (empty when there is none) and its recovery level. */
-  listVersions(type: ItemType, name: string): Promise<{ versionIds: string[]; recoveryLevel?: string }>
+  /**
+   * One page of the active object's version ids (none when there is no such object) and its
+   * recovery level, from `continuationToken` (first page: undefined).
+   */
+  listVersions(
+    type: ItemType,
+    name: string,
+    continuationToken?: string
+  ): Promise<{ versionIds: string[]; recoveryLevel?: string; continuationToken?: string }>
+  /** One page of the type's active objects (pending certificates included); lets the plan list, not probe. */
+  listActive?(type: ItemType, continuationToken?: string): Promise<Page<TargetName>>
+  /** One page of the type's soft-deleted objects (those whose delete is visible). */
+  listDeleted?(type: ItemType, continuationToken?: string): Promise<Page<DeletedName>>
   /** The soft-deleted object, or undefined on 404 (absent, or its delete not visible yet). */
   getDeleted(
     type: ItemType,
@@ -31,6 +43,17 @@ export interface VaultWriter {
   purge(type: ItemType, name: string): Promise<void>
   /** Starts a recovery; the object answers 404 until it completes. */
   startRecover(type: ItemType, name: string): Promise<void>
+}
+
+/** An object of the target as its listing shows it. */
+export interface TargetName {
+  name: string
+  recoveryLevel?: string
+}
+
+/** A soft-deleted object of the target as the deleted listing shows it. */
+export interface DeletedName extends TargetName {
+  scheduledPurgeDate?: string
 }
 
 /** Reads a blob for restore, checking it again against the manifest (the folder was verified earlier). */
@@ -75,12 +98,30 @@ export function foreignWorldMessage(sourceVault: string, targetVault: string): s
   )
 }
 
-/** Reads where an item's name stands in the target. */
+/** An object's version ids and recovery level, page by page (each page retried on its own). */
+export async function readVersions(
+  deps: Pick<RestoreDeps, 'vault' | 'rate'>,
+  type: ItemType,
+  name: string
+): Promise<{ versionIds: string[]; recoveryLevel?: string }> {
+  let recoveryLevel: string | undefined
+  const versionIds = await readAllPages(deps.rate, async token => {
+    const page = await deps.vault.listVersions(type, name, token)
+    recoveryLevel ??= page.recoveryLevel
+    return {
+      items: page.versionIds,
+      ...(page.continuationToken && { continuationToken: page.continuationToken })
+    }
+  })
+  return { versionIds, ...(recoveryLevel && { recoveryLevel }) }
+}
+
+/** Reads where an item's name stands in the target, one item at a time. */
 export async function inspectTarget(
   deps: Pick<RestoreDeps, 'vault' | 'rate'>,
   item: ManifestItem
 ): Promise<TargetState> {
-  const active = await deps.rate.run(() => deps.vault.listVersions(item.type, item.name))
+  const active = await readVersions(deps, item.type, item.name)
   if (active.versionIds.length > 0) {
     return {
       kind: 'active',
@@ -90,6 +131,10 @@ export async function inspectTarget(
   }
   const deleted = await deps.rate.run(() => deps.vault.getDeleted(item.type, item.name))
   if (!deleted) return { kind: 'absent' }
+  return deletedState(deleted)
+}
+
+function deletedState(deleted: { recoveryLevel?: string; scheduledPurgeDate?: string }): TargetState {
   return {
     kind: 'deleted',
     purgeProtected: isPurgeProtected(deleted.recoveryLevel),
@@ -103,7 +148,8 @@ export async function planRestore(
   items: readonly ManifestItem[],
   policy: ConflictPolicy
 ): Promise<{ entries: PlanEntry[]; states: TargetState[] }> {
-  const states = await Promise.all(items.map(item => inspectTarget(deps, item)))
+  const states: TargetState[] = new Array<TargetState>(items.length)
+  await Promise.all(ITEM_TYPES.map(type => inspectType(deps, items, type, states)))
   const entries = items.map((item, i) => ({
     type: item.type,
     name: item.name,
@@ -111,6 +157,66 @@ export async function planRestore(
     decision: decide(item, states[i], policy)
   }))
   return { entries, states }
+}
+
+/**
+ * Fills `states` for the items of one type. Probing costs one or two calls per item (versions, then
+ * the deleted view); listing the target's active and deleted objects costs one call per page of 25
+ * and tells the same for every name it does not hold. So the type is listed, and only names found
+ * active are read one by one (their version ids, which a listing does not give) through the same
+ * `inspectTarget` as before. A listing that needs more pages than the items it informs (a big target,
+ * a small restore) is abandoned for probing, so the plan never costs much more than before.
+ */
+async function inspectType(
+  deps: Pick<RestoreDeps, 'vault' | 'rate'>,
+  items: readonly ManifestItem[],
+  type: ItemType,
+  states: TargetState[]
+): Promise<void> {
+  const indexes = items.flatMap((item, i) => (item.type === type ? [i] : []))
+  const probe = (which: number[]): Promise<unknown> =>
+    Promise.all(which.map(async i => (states[i] = await inspectTarget(deps, items[i]))))
+  const { listActive, listDeleted } = deps.vault
+  if (indexes.length === 0) return
+  if (!listActive || !listDeleted) return void (await probe(indexes))
+
+  const key = (i: number): string => items[i].name.toLowerCase()
+  const active = await listNames(deps.rate, t => listActive.call(deps.vault, type, t), indexes.map(key))
+  if (!active) return void (await probe(indexes))
+  const inactive = indexes.filter(i => !active.has(key(i)))
+  const deleted =
+    inactive.length === 0
+      ? new Map<string, DeletedName>()
+      : await listNames(deps.rate, t => listDeleted.call(deps.vault, type, t), inactive.map(key))
+  if (!deleted) return void (await probe(indexes))
+  await probe(indexes.filter(i => active.has(key(i))))
+  for (const i of inactive) {
+    const found = deleted.get(key(i))
+    states[i] = found ? deletedState(found) : { kind: 'absent' }
+  }
+}
+
+/**
+ * The entries of a listing whose names (case-insensitive, as Key Vault's) are wanted, or undefined
+ * when the listing runs past one page per wanted name (plus one: the service may open with an
+ * empty page). Only wanted entries are kept, so memory follows the restore, not the target.
+ */
+async function listNames<T extends TargetName>(
+  rate: RateController,
+  read: (continuationToken: string | undefined) => Promise<Page<T>>,
+  wanted: readonly string[]
+): Promise<Map<string, T> | undefined> {
+  const names = new Set(wanted)
+  const found = new Map<string, T>()
+  let pages = 0
+  const complete = await forEachPage(rate, read, page => {
+    for (const entry of page) {
+      const name = entry.name.toLowerCase()
+      if (names.has(name)) found.set(name, entry)
+    }
+    return ++pages <= wanted.length
+  })
+  return complete ? found : undefined
 }
 
 /** Certificates first: their blobs also bring back the key and secret they own. */
@@ -275,7 +381,7 @@ async function waitForActive(deps: RestoreDeps, item: ManifestItem): Promise<voi
   await pollUntil(
     `${singular(item.type)} '${item.name}' to finish recovering`,
     async () => {
-      const { versionIds } = await deps.rate.run(() => deps.vault.listVersions(item.type, item.name))
+      const { versionIds } = await readVersions(deps, item.type, item.name)
       return versionIds.length > 0 ? true : undefined
     },
     deps.poll
@@ -296,7 +402,7 @@ export async function verifyRestored(
       if (o.status !== 'restored' && o.status !== 'recovered') return
       const item = items[i]
       try {
-        const { versionIds } = await deps.rate.run(() => deps.vault.listVersions(item.type, item.name))
+        const { versionIds } = await readVersions(deps, item.type, item.name)
         if (versionIds.length === 0) o.reason = 'verify: not found after restore'
         else if (o.status === 'restored' && versionIds.length !== item.versionCount) {
           o.reason = `verify: ${versionIds.length} versions found, the manifest records ${item.versionCount}`
