@@ -1,4 +1,5 @@
 import { DefaultArtifactClient } from '@actions/artifact'
+import { HttpClient } from '@actions/http-client'
 
 /** The slice of `@actions/artifact`'s client we use, so tests can pass a fake. */
 export interface ArtifactUploader {
@@ -81,31 +82,33 @@ export interface DownloadedArtifact {
   digest: string
 }
 
-/** Looks up the run of the newest artifact with this name in the repository (REST, newest first). */
+/**
+ * Looks up the run of the newest artifact with this name in the repository (REST, newest first).
+ * Uses @actions/http-client, which honours the runner's proxy settings as the artifact client does.
+ */
 export async function findLatestRun(
   name: string,
   repository: string,
   token: string,
-  env: NodeJS.ProcessEnv = process.env,
-  fetchImpl: typeof fetch = fetch
+  env: NodeJS.ProcessEnv = process.env
 ): Promise<number> {
   const api = env.GITHUB_API_URL ?? 'https://api.github.com'
   const url = `${api}/repos/${repository}/actions/artifacts?name=${encodeURIComponent(name)}&per_page=30`
-  const response = await fetchImpl(url, {
-    headers: {
-      authorization: `Bearer ${token}`,
-      accept: 'application/vnd.github+json',
-      'x-github-api-version': '2022-11-28'
-    }
+  const response = await new HttpClient('keyvault-backup').get(url, {
+    authorization: `Bearer ${token}`,
+    accept: 'application/vnd.github+json',
+    'x-github-api-version': '2022-11-28'
   })
-  if (!response.ok) {
-    const hint = response.status === 401 || response.status === 403 || response.status === 404
+  const status = response.message.statusCode ?? 0
+  const text = await response.readBody()
+  if (status < 200 || status >= 300) {
+    const hint = status === 401 || status === 403 || status === 404
     throw new Error(
-      `listing artifacts named '${name}' in ${repository} failed with HTTP ${response.status}` +
+      `listing artifacts named '${name}' in ${repository} failed with HTTP ${status}` +
         (hint ? ": check 'repository' and that 'github-token' has 'actions: read'" : '')
     )
   }
-  const body = (await response.json()) as {
+  const body = JSON.parse(text) as {
     artifacts?: { expired?: boolean; workflow_run?: { id?: number } }[]
   }
   const newest = (body.artifacts ?? []).find(a => !a.expired && a.workflow_run?.id)
