@@ -7,11 +7,10 @@ import type { RestoreReport } from './core/restore-report.js'
 import type { ActionInputs, RestoreOptions } from './inputs.js'
 import { restoreFailureMessage, restoreOutputs } from './outputs.js'
 import { restoreVault } from './restore-job.js'
-
-const log = { info: core.info, warning: (m: string) => core.warning(m), debug: core.debug }
+import { concludeStep, stepLog } from './step.js'
 
 /** `operation: restore`: plan, summary, restore, outputs; the summary and outputs are written whatever happens. */
-export async function runRestore(inputs: ActionInputs & { restore: RestoreOptions }): Promise<void> {
+export async function restoreStep(inputs: ActionInputs & { restore: RestoreOptions }): Promise<void> {
   const report: RestoreReport = {
     targetVault: inputs.vault.url,
     source: '',
@@ -29,15 +28,13 @@ export async function runRestore(inputs: ActionInputs & { restore: RestoreOption
       {
         credential: auth.credential,
         explainSignIn: auth.explainError,
-        log,
+        log: stepLog,
         download: (source, path) => downloadBackup(source, path),
         onPlan: writeRestoreSummary
       },
       report
     )
-    const failures = restoreFailureMessage(report)
-    if (failures && inputs.failOnError) core.setFailed(failures)
-    else if (failures) core.warning(`${failures}\n(fail-on-error is false, so the step succeeds)`)
+    concludeStep(restoreFailureMessage(report), inputs.failOnError)
   } catch (error) {
     report.fatal = errorMessage(error)
     core.setFailed(report.fatal)
