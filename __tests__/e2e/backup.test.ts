@@ -199,11 +199,11 @@ describe('limits and failures', () => {
 
   it('rides out a throttling storm (a tenth of the documented rate) with zero failures', async () => {
     const vault = await addVault('storm', {}, { throttle: { limit: 400, windowMs: 10_000 } })
-    for (let i = 0; i < 350; i++) vault.seedSecret(`storm-${i}`, 'v')
+    for (let i = 0; i < 450; i++) vault.seedSecret(`storm-${i}`, 'v')
     testbed.keyvault.clearLog()
     const result = await backup({ vault: 'storm' })
     expect(result.exitCode).toBe(0)
-    expect(result.outputs).toMatchObject({ 'backed-up': '350', failed: '0' })
+    expect(result.outputs).toMatchObject({ 'backed-up': '450', failed: '0' })
     expect(testbed.keyvault.requestLog.filter(entry => entry.status === 429).length).toBeGreaterThan(0)
   }, 120_000)
 
