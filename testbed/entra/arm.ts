@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { JsonWebKey } from 'node:crypto'
 import { verifyJwt } from '../jwt.js'
-import { bearerToken, sendJson } from '../github/http.js'
+import { bearerToken, sendJson } from '../http.js'
 
 const MANAGEMENT_AUDIENCES = [
   'https://management.core.windows.net/',

@@ -5,7 +5,7 @@
 import { randomBytes, type JsonWebKey } from 'node:crypto'
 import type { AppRegistration } from '../config.js'
 import { decodeJwt, signJwt, verifyJwt, type JwtClaims, type SigningKey } from '../jwt.js'
-import { nowSeconds } from '../github/http.js'
+import { nowSeconds } from '../http.js'
 import { AADSTS, type EntraError } from './errors.js'
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'

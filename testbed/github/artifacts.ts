@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createSigningKey, signJwt, verifyJwt } from '../jwt.js'
-import { bearerToken, nowSeconds, readBody, sendJson } from './http.js'
+import { bearerToken, nowSeconds, readBody, sendJson } from '../http.js'
 import type { BlobStore } from './azurite.js'
 import type { ArtifactRecord, GitHubState, RunRecord } from './state.js'
 

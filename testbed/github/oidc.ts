@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { GITHUB_ISSUER } from '../config.js'
 import { createSigningKey, signJwt, type JwtClaims } from '../jwt.js'
-import { bearerToken, nowSeconds, sendJson } from './http.js'
+import { bearerToken, nowSeconds, sendJson } from '../http.js'
 import type { GitHubState, RunRecord } from './state.js'
 
 const ID_TOKEN_PATH = /^\/_apis\/distributedtask\/hubs\/Actions\/plans\/([^/]+)\/jobs\/([^/]+)\/idtoken$/

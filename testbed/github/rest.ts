@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { bearerToken, sendJson } from './http.js'
+import { bearerToken, sendJson } from '../http.js'
 import type { BlobStore } from './azurite.js'
 import type { ArtifactRecord, GitHubState } from './state.js'
 

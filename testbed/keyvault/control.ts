@@ -19,6 +19,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { VaultConfig } from '../config.js'
+import { readBody } from '../http.js'
 import { mergeBehaviour, type VaultBehaviour } from './behaviour.js'
 import type { EmulatedVault, KeyVaultEmulator } from './emulator.js'
 
@@ -36,9 +37,7 @@ function describe(v: EmulatedVault): unknown {
 }
 
 async function body(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = []
-  for await (const chunk of req) chunks.push(chunk as Buffer)
-  const text = Buffer.concat(chunks).toString('utf8').trim()
+  const text = (await readBody(req)).trim()
   if (!text) return {}
   try {
     return JSON.parse(text)

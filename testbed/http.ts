@@ -1,4 +1,4 @@
-/** Small HTTP helpers shared by the test bed's fake GitHub services and fake Entra (node:http, no framework). */
+/** Small HTTP helpers shared by the test bed's servers (node:http, no framework). */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo, Server } from 'node:net'
 
