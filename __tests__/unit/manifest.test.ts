@@ -8,7 +8,7 @@ import {
   manifestItem,
   MANIFEST_FORMAT_VERSION,
   parseManifest,
-  serializeManifest,
+  serializeManifestChunks,
   sha256Hex,
   type Manifest
 } from '../../src/core/manifest.js'
@@ -59,7 +59,40 @@ describe('manifest', () => {
 
   it('round-trips through serialize and parse', () => {
     const m = sample()
-    expect(parseManifest(serializeManifest(m))).toEqual(m)
+    expect(parseManifest([...serializeManifestChunks(m)].join(''))).toEqual(m)
+  })
+
+  it('streams exactly the text of JSON.stringify(manifest, null, 2), in pieces', () => {
+    const tricky = manifestItem(
+      item('secrets', 'odd', {
+        tags: { 'a"b': 'line\nbreak', é: '\u2028 tab\t', empty: '' },
+        contentType: ''
+      }),
+      { file: 'secrets/odd.blob', size: 1, sha256: sha256Hex('x') },
+      2,
+      ['a1', 'b2']
+    )
+    const many = Array.from({ length: 300 }, (_, i) =>
+      manifestItem(
+        item('keys', `k-${i}`),
+        { file: `keys/k-${i}.blob`, size: i + 1, sha256: sha256Hex(`${i}`) },
+        1,
+        [`v${i}`]
+      )
+    )
+    const manifests: Manifest[] = [
+      sample(),
+      buildManifest({ ...base, failed: [], items: [] }),
+      buildManifest({ ...base, source: { ...base.source, tenantId: undefined }, items: [tricky, ...many] })
+    ]
+    for (const m of manifests) {
+      for (const size of [1, 100, 64 * 1024]) {
+        expect([...serializeManifestChunks(m, size)].join('')).toBe(`${JSON.stringify(m, null, 2)}\n`)
+      }
+    }
+    const pieces = [...serializeManifestChunks(manifests[2], 4096)]
+    expect(pieces.length).toBeGreaterThan(5)
+    expect(Math.max(...pieces.map(p => p.length))).toBeLessThan(4096 + 1024)
   })
 
   it.each([
@@ -136,6 +169,7 @@ describe('backup folder', () => {
   it('verifies an intact folder and its manifest hash', async () => {
     const { sha256 } = await writeSample()
     expect(sha256).toBe(sha256Hex(await readFile(join(root, 'manifest.json'))))
+    expect(parseManifest(await readFile(join(root, 'manifest.json'), 'utf8')).items).toHaveLength(2)
     const result = await verifyBackupFolder(root, sha256)
     expect(result.problems).toEqual([])
     expect(result.manifest.items).toHaveLength(2)

@@ -1,11 +1,12 @@
-import { createReadStream } from 'node:fs'
+import { createReadStream, createWriteStream } from 'node:fs'
 import { lstat, mkdir, readFile, realpath, rename, writeFile } from 'node:fs/promises'
+import { pipeline } from 'node:stream/promises'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import type { BlobSink } from '../core/backup.js'
 import {
   MANIFEST_FILE,
   parseManifest,
-  serializeManifest,
+  serializeManifestChunks,
   sha256Hex,
   type Manifest
 } from '../core/manifest.js'
@@ -29,12 +30,18 @@ export class BackupFolderWriter implements BlobSink {
 
   /** Writes `manifest.json` and returns its path and SHA-256. */
   async writeManifest(manifest: Manifest): Promise<{ path: string; sha256: string }> {
-    const text = serializeManifest(manifest)
     const path = this.resolveInside(MANIFEST_FILE)
     await mkdir(this.root, { recursive: true })
-    await writeFile(path, text)
+    // Streamed and hashed piece by piece: the whole text of a large vault's manifest is megabytes.
+    const hash = createHash('sha256')
+    await pipeline(function* () {
+      for (const chunk of serializeManifestChunks(manifest)) {
+        hash.update(chunk)
+        yield chunk
+      }
+    }, createWriteStream(path))
     this.written.push(path)
-    return { path, sha256: sha256Hex(text) }
+    return { path, sha256: hash.digest('hex') }
   }
 
   /** Absolute paths of every file written, for the artifact upload (stale files are not uploaded). */
