@@ -27,6 +27,7 @@ import {
   guardCreate,
   mustGet,
   mustVersion,
+  requirementOf,
   restoreObject
 } from './lifecycle.js'
 import { latest, type ObjectVersion, type StoredObject } from './store.js'
@@ -203,11 +204,7 @@ async function importCertificate(
   return { status: 200, body: view.bundle(o, version, req.origin) }
 }
 
-const need = (permission: string, action: string) => ({
-  type: 'certificates' as const,
-  permission,
-  action: `certificates/${action}`
-})
+const need = requirementOf('certificates')
 
 /** Matches a certificates request to its operation, or undefined. */
 export function certificateRoute(vault: VaultRuntime, req: KvRequest): Route | undefined {

@@ -21,6 +21,7 @@ import {
   guardCreate,
   mustGet,
   mustVersion,
+  requirementOf,
   restoreObject
 } from './lifecycle.js'
 import {
@@ -69,11 +70,7 @@ function keyView(vault: VaultRuntime): KindView {
   }
 }
 
-const need = (permission: string, action: string) => ({
-  type: 'keys' as const,
-  permission,
-  action: `keys/${action}`
-})
+const need = requirementOf('keys')
 
 /** Matches a keys request to its operation, or undefined. */
 export function keyRoute(vault: VaultRuntime, req: KvRequest): Route | undefined {

@@ -3,6 +3,7 @@
  * restore and the name checks before a create. Each object type supplies a `KindView` that renders
  * its bundles and list items.
  */
+import type { Requirement } from './auth.js'
 import { openBlob, sealBlob } from './backup-blob.js'
 import { within } from './faults.js'
 import {
@@ -187,6 +188,15 @@ export async function restoreObject(vault: VaultRuntime, view: KindView, req: Kv
 }
 
 const SINGULAR: Record<Kind, string> = { secrets: 'Secret', keys: 'Key', certificates: 'Certificate' }
+
+/** What an operation on `kind` requires: an access-policy permission and an RBAC data action under the kind. */
+export const requirementOf =
+  (kind: Kind) =>
+  (permission: string, action: string): Requirement => ({
+    type: kind,
+    permission,
+    action: `${kind}/${action}`
+  })
 
 /**
  * Routes of a deleted-objects collection (`/deleted{kind}`): list, get, purge and recover. The three

@@ -19,6 +19,7 @@ import {
   guardCreate,
   mustGet,
   mustVersion,
+  requirementOf,
   restoreObject
 } from './lifecycle.js'
 import { latest, newVersionId, type ObjectVersion, type StoredObject } from './store.js'
@@ -50,11 +51,7 @@ function secretView(vault: VaultRuntime): KindView {
   }
 }
 
-const need = (permission: string, action: string) => ({
-  type: 'secrets' as const,
-  permission,
-  action: `secrets/${action}`
-})
+const need = requirementOf('secrets')
 
 /** Matches a secrets request to its operation, or undefined. */
 export function secretRoute(vault: VaultRuntime, req: KvRequest): Route | undefined {
