@@ -83850,7 +83850,7 @@ class RateController {
 }
 
 ;// CONCATENATED MODULE: ./src/version.ts
-/** Written into each manifest and the User-Agent. Keep in step with package.json's version. */
+/** Written into each manifest and the User-Agent; __tests__/unit/version.test.ts keeps it equal to package.json. */
 const TOOL_NAME = 'keyvault-backup';
 const TOOL_VERSION = '0.1.0';
 
