@@ -295,7 +295,6 @@ async function runGroup(
       const name = cellName(table, i)
       const label = `${table} ${cell.state} if-exists=${ifExists} if-deleted=${ifDeleted}`
       const row = plan.items.find(r => r.name === name)
-      if (row?.outcome === 'failed') console.log(label, JSON.stringify(row))
       expect({ label, action: row?.action, outcome: row?.outcome }).toEqual({
         label,
         action: cell.action,
