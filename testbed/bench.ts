@@ -55,10 +55,7 @@ function bound(counts: TransactionCounts, c = concurrency): Bound {
 
 /** Starts each measurement with a full token bucket, as after an idle night. */
 function refillBuckets(testbed: Testbed): void {
-  for (const vault of testbed.keyvault.vaults()) {
-    // The bucket is private to the emulator; its reset() exists for behaviour changes.
-    ;(vault as unknown as { bucket?: { reset(): void } }).bucket?.reset()
-  }
+  for (const vault of testbed.keyvault.vaults()) vault.refillThrottle()
 }
 
 function seed(vault: EmulatedVault, items: WorkloadItem[], rsaKeyShare: number): number {

@@ -127,6 +127,10 @@ export class VaultServer implements VaultRuntime {
     seedCertificateObject(this, name, opts)
   }
 
+  refillThrottle(): void {
+    this.bucket.reset()
+  }
+
   /** A plain JSON inventory of the vault. */
   state(): VaultState {
     const now = this.clock.now()
