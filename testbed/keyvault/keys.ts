@@ -15,8 +15,6 @@ import {
 } from './http.js'
 import {
   type KindView,
-  backupObject,
-  deleteObject,
   deletedRoute,
   guardCreate,
   mustGet,
@@ -34,6 +32,7 @@ import {
 } from './store.js'
 import {
   certificateHoldsName,
+  deleteOrBackupRoute,
   managedKeyBundle,
   managedKeyItem,
   managedKeyVersionItems,
@@ -125,28 +124,8 @@ export function keyRoute(vault: VaultRuntime, req: KvRequest): Route | undefined
       run: () => importKey(vault, view, req, name)
     }
   }
-  if (n === 2 && m === 'DELETE') {
-    return {
-      operation: 'DeleteKey',
-      need: need('delete', 'delete'),
-      resource: res(name),
-      run: () => {
-        if (owningCertificate(vault, name)) throw certificateOwned('delete', 'keys')
-        return deleteObject(vault, view, name, req.origin)
-      }
-    }
-  }
-  if (n === 3 && third === 'backup' && m === 'POST') {
-    return {
-      operation: 'BackupKey',
-      need: need('backup', 'backup/action'),
-      resource: res(name),
-      run: () => {
-        if (owningCertificate(vault, name)) throw certificateOwned('backup', 'keys')
-        return backupObject(vault, 'keys', mustGet(vault, 'keys', name))
-      }
-    }
-  }
+  const deleteOrBackup = deleteOrBackupRoute(vault, view, req)
+  if (deleteOrBackup) return deleteOrBackup
   if (n === 3 && third === 'versions' && m === 'GET') {
     return {
       operation: 'ListKeyVersions',

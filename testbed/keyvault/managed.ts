@@ -3,8 +3,16 @@
  * derived from the certificate's versions (so they follow it through delete, purge, recover, restore).
  */
 import { createPrivateKey } from 'node:crypto'
-import { mustVersion } from './lifecycle.js'
-import { renderAttributes, type VaultRuntime } from './http.js'
+import { certificateOwned } from './errors.js'
+import { renderAttributes, type KvRequest, type Route, type VaultRuntime } from './http.js'
+import {
+  backupObject,
+  deleteObject,
+  mustGet,
+  mustVersion,
+  requirementOf,
+  type KindView
+} from './lifecycle.js'
 import { latest, publicJwk, type ObjectVersion, type StoredObject } from './store.js'
 import { PFX, toPemSecret, toPfxSecret } from './x509.js'
 
@@ -116,4 +124,43 @@ export function managedKeyItem(
 
 export function managedKeyVersionItems(vault: VaultRuntime, o: StoredObject, origin: string): unknown[] {
   return o.versions.map(v => managedKeyItem(vault, o, origin, v, `${origin}/keys/${o.name}/${v.id}`))
+}
+
+const SINGULAR = { secrets: 'Secret', keys: 'Key' } as const
+
+/**
+ * DELETE `/{kind}/{name}` and POST `/{kind}/{name}/backup` for secrets and keys: both refuse a name a
+ * certificate owns, with the service's 403, and otherwise act on the object itself.
+ */
+export function deleteOrBackupRoute(vault: VaultRuntime, view: KindView, req: KvRequest): Route | undefined {
+  const kind = view.kind as 'secrets' | 'keys'
+  const [, name, third] = req.segments
+  const n = req.segments.length
+  const need = requirementOf(kind)
+  const guard = (operation: string): void => {
+    if (owningCertificate(vault, name)) throw certificateOwned(operation, kind)
+  }
+  if (n === 2 && req.method === 'DELETE') {
+    return {
+      operation: `Delete${SINGULAR[kind]}`,
+      need: need('delete', 'delete'),
+      resource: `/${kind}/${name}`,
+      run: () => {
+        guard('delete')
+        return deleteObject(vault, view, name, req.origin)
+      }
+    }
+  }
+  if (n === 3 && third === 'backup' && req.method === 'POST') {
+    return {
+      operation: `Backup${SINGULAR[kind]}`,
+      need: need('backup', 'backup/action'),
+      resource: `/${kind}/${name}`,
+      run: () => {
+        guard('backup')
+        return backupObject(vault, kind, mustGet(vault, kind, name))
+      }
+    }
+  }
+  return undefined
 }

@@ -13,8 +13,6 @@ import {
 } from './http.js'
 import {
   type KindView,
-  backupObject,
-  deleteObject,
   deletedRoute,
   guardCreate,
   mustGet,
@@ -25,6 +23,7 @@ import {
 import { latest, newVersionId, type ObjectVersion, type StoredObject } from './store.js'
 import {
   certificateHoldsName,
+  deleteOrBackupRoute,
   managedSecretBundle,
   managedSecretItem,
   managedSecretVersionItems,
@@ -99,28 +98,8 @@ export function secretRoute(vault: VaultRuntime, req: KvRequest): Route | undefi
       run: () => setSecret(vault, view, req, name)
     }
   }
-  if (n === 2 && m === 'DELETE') {
-    return {
-      operation: 'DeleteSecret',
-      need: need('delete', 'delete'),
-      resource: res(name),
-      run: () => {
-        if (owningCertificate(vault, name)) throw certificateOwned('delete', 'secrets')
-        return deleteObject(vault, view, name, req.origin)
-      }
-    }
-  }
-  if (n === 3 && third === 'backup' && m === 'POST') {
-    return {
-      operation: 'BackupSecret',
-      need: need('backup', 'backup/action'),
-      resource: res(name),
-      run: () => {
-        if (owningCertificate(vault, name)) throw certificateOwned('backup', 'secrets')
-        return backupObject(vault, 'secrets', mustGet(vault, 'secrets', name))
-      }
-    }
-  }
+  const deleteOrBackup = deleteOrBackupRoute(vault, view, req)
+  if (deleteOrBackup) return deleteOrBackup
   if (n === 3 && third === 'versions' && m === 'GET') {
     return {
       operation: 'ListSecretVersions',
