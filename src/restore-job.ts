@@ -68,19 +68,19 @@ export async function restoreVault(
   const log = deps.log
   report.source = describeSource(settings)
 
-  let root: string
-  if (settings.source.kind === 'path') root = settings.source.path
+  let source: string
+  if (settings.source.kind === 'path') source = settings.source.path
   else {
     if (!deps.download) throw new Error('restoring from an artifact needs the runner (use path here)')
     await mkdir(settings.workDir, { recursive: true })
-    root = await mkdtemp(join(settings.workDir, 'artifact-'))
-    const artifact = await deps.download(settings.source.artifact, root)
+    source = await mkdtemp(join(settings.workDir, 'artifact-'))
+    const artifact = await deps.download(settings.source.artifact, source)
     report.source += ` (id ${artifact.id}${artifact.runId ? `, run ${artifact.runId}` : ''}, digest ${artifact.digest} verified)`
     log.info(`Downloaded ${escapeLog(report.source)}`)
   }
 
   // Verify before any write: a failure here leaves the vault untouched.
-  const { manifest, manifestSha256 } = await verifyForRestore(root)
+  const { manifest, manifestSha256, root } = await verifyForRestore(source, settings.workDir)
   report.manifest = {
     sourceVault: manifest.source.vaultUrl,
     createdAt: manifest.createdAt,

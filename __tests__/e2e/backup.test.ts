@@ -6,6 +6,7 @@
 import { CertificateClient } from '@azure/keyvault-certificates'
 import { KeyClient } from '@azure/keyvault-keys'
 import { SecretClient } from '@azure/keyvault-secrets'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -116,6 +117,9 @@ describe('backup of a whole vault', () => {
       }
     )
     expect(download.digestMismatch).toBe(false)
+    // The artifact holds the manifest and the blobs in one tar, which plain `tar -xf` unpacks.
+    expect(readdirSync(target).sort()).toEqual(['blobs.tar', 'manifest.json'])
+    execFileSync('tar', ['-xf', join(target, 'blobs.tar'), '-C', target])
     const manifest: Manifest = JSON.parse(readFileSync(join(target, 'manifest.json'), 'utf8'))
 
     const empty = await addVault('restore-check')
@@ -126,6 +130,7 @@ describe('backup of a whole vault', () => {
     const certificates = new CertificateClient(empty.localUrl, credential, options)
     for (const item of manifest.items) {
       const blob = readFileSync(join(target, item.file))
+      expect(readFileSync(join(result.outputs['backup-path'], item.file))).toEqual(blob)
       if (item.type === 'secrets') await secrets.restoreSecretBackup(blob)
       if (item.type === 'keys') await keys.restoreKeyBackup(blob)
       if (item.type === 'certificates') await certificates.restoreCertificateBackup(blob)

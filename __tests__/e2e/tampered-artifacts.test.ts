@@ -9,6 +9,7 @@
  * exactly as @actions/artifact does (CreateArtifact, a blob PUT, FinalizeArtifact), then restore with
  * `artifact-name` from the current run.
  */
+import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import {
   cpSync,
@@ -100,6 +101,18 @@ async function restoreInto(
     .join('\n')
     .replace(/%0A/g, '\n')
   return { result, writes, error }
+}
+
+/**
+ * Turns a copy into the layout of a downloaded artifact: manifest.json and blobs.tar (made by GNU tar,
+ * as a user re-packing a backup would), then lets `extra` append hostile entries with `tar -rf`.
+ */
+function asArtifactLayout(folder: string, extra?: (tar: string) => void, keepLoose = false): void {
+  const tar = join(folder, 'blobs.tar')
+  execFileSync('tar', ['--format=posix', '-cf', tar, 'secrets', 'keys', 'certificates'], { cwd: folder })
+  extra?.(tar)
+  if (!keepLoose)
+    for (const type of ['secrets', 'keys', 'certificates']) rmSync(join(folder, type), { recursive: true })
 }
 
 const FOLDER_CASES: Array<[string, (folder: string) => void, RegExp]> = [
@@ -215,6 +228,54 @@ const FOLDER_CASES: Array<[string, (folder: string) => void, RegExp]> = [
   ],
   ['no manifest at all', folder => rmSync(manifestPath(folder)), /manifest\.json is missing/],
   [
+    'a blobs.tar entry that climbs out',
+    folder =>
+      asArtifactLayout(folder, tar => {
+        writeFileSync(join(folder, '..', 'escape.blob'), 'x')
+        execFileSync('tar', ['--format=posix', '-rPf', tar, '../escape.blob'], { cwd: folder })
+      }),
+    /blobs\.tar: the tar entry '\.\.\/escape\.blob' would land outside/
+  ],
+  [
+    'a blobs.tar holding a symbolic link',
+    folder =>
+      asArtifactLayout(folder, tar => {
+        symlinkSync('/etc/passwd', join(folder, 'secrets', 'link.blob'))
+        execFileSync('tar', ['--format=posix', '-rf', tar, 'secrets/link.blob'], { cwd: folder })
+      }),
+    /secrets\/link\.blob' is not a regular file/
+  ],
+  [
+    'a blobs.tar holding an unlisted blob',
+    folder =>
+      asArtifactLayout(folder, tar => {
+        writeFileSync(join(folder, 'secrets', 'smuggled.blob'), randomBytes(64))
+        execFileSync('tar', ['--format=posix', '-rf', tar, 'secrets/smuggled.blob'], { cwd: folder })
+      }),
+    /secrets\/smuggled\.blob.*not listed/
+  ],
+  [
+    'a flipped byte in a blob inside blobs.tar',
+    folder => {
+      const file = join(folder, 'secrets', 'db-password.blob')
+      const bytes = readFileSync(file)
+      bytes[100] ^= 0x20
+      writeFileSync(file, bytes)
+      asArtifactLayout(folder)
+    },
+    /secrets\/db-password\.blob.*SHA-256/
+  ],
+  [
+    'a blobs.tar cut short',
+    folder => asArtifactLayout(folder, tar => truncateSync(tar, 3000)),
+    /ends early|past the end/
+  ],
+  [
+    'a blobs.tar next to loose blobs',
+    folder => asArtifactLayout(folder, undefined, true),
+    /secrets\/db-password\.blob is not listed/
+  ],
+  [
     'a manifest that is not JSON',
     folder => writeFileSync(manifestPath(folder), '{"formatVersion": 1,'),
     /not valid JSON/
@@ -241,6 +302,16 @@ describe('tampered backup folders', () => {
     expect(result.exitCode).toBe(0)
     expect(result.outputs.restored).toBe('4')
     expect(writes.length).toBeGreaterThan(0)
+  }, 30_000)
+
+  it('restores an untouched copy in the artifact layout (manifest.json and blobs.tar), leaving it as it was', async () => {
+    const folder = copyOfBackup()
+    asArtifactLayout(folder)
+    const { result, writes } = await restoreInto({ path: folder })
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs.restored).toBe('4')
+    expect(writes.length).toBeGreaterThan(0)
+    expect(readdirSync(folder).sort()).toEqual(['blobs.tar', 'manifest.json'])
   }, 30_000)
 })
 

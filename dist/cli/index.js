@@ -70079,6 +70079,11 @@ const realSleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 /** Bumped on any change restore must know about; restore refuses formats it does not know. */
 const MANIFEST_FORMAT_VERSION = 1;
 const MANIFEST_FILE = 'manifest.json';
+/**
+ * In the artifact the blobs travel in one uncompressed tar beside the manifest, under their folder
+ * paths: @actions/artifact's zip step holds about 17 KB of memory per file (170 MB at 10,000 blobs).
+ */
+const BLOBS_ARCHIVE = 'blobs.tar';
 /** Key Vault object names: letters, digits and hyphens, 1-127 characters. */
 const OBJECT_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 /** The blob's place in the backup folder. Throws on a name Key Vault would never return. */
@@ -70236,13 +70241,18 @@ function parseManifest(text) {
 class BackupFolderWriter {
     root;
     written = [];
+    folders = new Set();
     constructor(root) {
         this.root = root;
     }
     /** Writes one blob (via a temporary name, so a killed run never leaves a half blob under a good name). */
     async writeBlob(file, bytes) {
         const target = this.resolveInside(file);
-        await (0,promises_.mkdir)((0,external_node_path_.dirname)(target), { recursive: true });
+        const folder = (0,external_node_path_.dirname)(target);
+        if (!this.folders.has(folder)) {
+            await (0,promises_.mkdir)(folder, { recursive: true });
+            this.folders.add(folder);
+        }
         await (0,promises_.writeFile)(`${target}.partial`, bytes);
         await (0,promises_.rename)(`${target}.partial`, target);
         this.written.push(target);
@@ -70268,11 +70278,11 @@ class BackupFolderWriter {
         return [...this.written];
     }
     resolveInside(file) {
-        return resolveInside(this.root, file);
+        return folder_resolveInside(this.root, file);
     }
 }
 /** Resolves a relative path under root; throws if it would land outside. */
-function resolveInside(root, file) {
+function folder_resolveInside(root, file) {
     const base = (0,external_node_path_.resolve)(root);
     const target = (0,external_node_path_.resolve)(base, file);
     const rel = (0,external_node_path_.relative)(base, target);
@@ -70296,7 +70306,7 @@ async function verifyBackupFolder(root, expectedManifestSha256) {
     const realRoot = await (0,promises_.realpath)(root);
     for (const item of manifest.items) {
         try {
-            const path = resolveInside(root, item.file);
+            const path = folder_resolveInside(root, item.file);
             const info = await (0,promises_.lstat)(path);
             // A symlinked folder inside the backup could still point elsewhere: compare real paths too.
             if (!info.isFile() || !(await (0,promises_.realpath)(path)).startsWith(realRoot + external_node_path_.sep)) {
@@ -84602,7 +84612,194 @@ function restoreFailureMessage(report, shown = 5) {
     return `${failed.length} of ${report.outcomes.length} items failed to restore:\n${lines.join('\n')}${more}`;
 }
 
+;// CONCATENATED MODULE: ./src/adapters/tar.ts
+
+
+
+/**
+ * A small POSIX tar (ustar, with pax headers for long names) for the artifact: @actions/artifact's zip
+ * step holds about 17 KB of memory per file, so the blobs travel as one uncompressed `blobs.tar`.
+ * Only what a backup needs: regular files and directories, no links, no owners.
+ */
+const BLOCK = 512;
+const EMPTY = Buffer.alloc(BLOCK);
+function octal(value, width) {
+    return value.toString(8).padStart(width - 1, '0') + '\0';
+}
+function tar_header(name, size, type, prefix = '', mtime = 0) {
+    const block = Buffer.alloc(BLOCK);
+    block.write(name, 0, 100, 'utf8');
+    block.write(octal(0o644, 8), 100, 'ascii');
+    block.write(octal(0, 8), 108, 'ascii');
+    block.write(octal(0, 8), 116, 'ascii');
+    block.write(octal(size, 12), 124, 'ascii');
+    block.write(octal(mtime, 12), 136, 'ascii');
+    block.write(' '.repeat(8), 148, 'ascii');
+    block.write(type, 156, 'ascii');
+    block.write('ustar\u000000', 257, 'ascii');
+    block.write(prefix, 345, 155, 'utf8');
+    block.write(octal(checksum(block), 7) + ' ', 148, 'ascii');
+    return block;
+}
+function checksum(block) {
+    let sum = 0;
+    for (let i = 0; i < BLOCK; i++)
+        sum += i >= 148 && i < 156 ? 32 : block[i];
+    return sum;
+}
+/** The header blocks for one file: plain ustar when the path fits, else a pax `path` record first. */
+function fileHeaders(path, size, mtime) {
+    if (Buffer.byteLength(path) <= 100)
+        return [tar_header(path, size, '0', '', mtime)];
+    const cut = path.lastIndexOf('/');
+    if (cut > 0 && cut <= 155 && Buffer.byteLength(path.slice(cut + 1)) <= 100) {
+        return [tar_header(path.slice(cut + 1), size, '0', path.slice(0, cut), mtime)];
+    }
+    const body = ` path=${path}\n`;
+    let length = body.length + 1;
+    while (`${length}${body}`.length !== length)
+        length++;
+    const record = Buffer.from(`${length}${body}`);
+    return [
+        tar_header('PaxHeader', record.length, 'x', '', mtime),
+        padded(record),
+        tar_header(path.slice(-100), size, '0', '', mtime)
+    ];
+}
+function padded(data) {
+    const rest = data.length % BLOCK;
+    return rest === 0 ? data : Buffer.concat([data, EMPTY.subarray(rest)]);
+}
+/** Writes `files` (relative, forward slashes) read from `root` into one tar at `target`. */
+async function packFiles(root, files, target) {
+    const out = await open(target, 'wx');
+    const mtime = Math.floor(Date.now() / 1000);
+    try {
+        for (const file of files) {
+            const data = await readFile(resolveInside(root, file));
+            await out.writev([...fileHeaders(file, data.length, mtime), padded(data)]);
+        }
+        await out.write(Buffer.alloc(BLOCK * 2));
+    }
+    finally {
+        await out.close();
+    }
+}
+function parseHeader(block, where) {
+    const text = (start, length) => {
+        const field = block.subarray(start, start + length);
+        const end = field.indexOf(0);
+        return field.subarray(0, end === -1 ? length : end).toString('utf8');
+    };
+    const number = (start, length) => {
+        const digits = text(start, length).trim();
+        if (!/^[0-7]+$/.test(digits))
+            throw new Error(`the tar header at byte ${where} is damaged`);
+        return parseInt(digits, 8);
+    };
+    if (!text(257, 6).startsWith('ustar') || number(148, 8) !== checksum(block)) {
+        throw new Error(`the tar header at byte ${where} is damaged (not ustar, or a bad checksum)`);
+    }
+    const name = text(0, 100);
+    const prefix = text(345, 155);
+    return { path: prefix ? `${prefix}/${name}` : name, size: number(124, 12), type: text(156, 1) || '0' };
+}
+/** Reads the `path` record of a pax header, if any. */
+function paxPath(records) {
+    let rest = records;
+    let path;
+    while (rest.length > 0) {
+        const space = rest.indexOf(' ');
+        const length = Number(rest.slice(0, space));
+        if (space <= 0 || !Number.isInteger(length) || length <= space || length > rest.length) {
+            throw new Error('a pax header in the tar is damaged');
+        }
+        const record = rest.slice(space + 1, length - 1);
+        if (record.startsWith('path='))
+            path = record.slice(5);
+        rest = rest.slice(length);
+    }
+    return path;
+}
+/**
+ * Unpacks a tar into `root`, refusing (with the entry's name) links, devices, absolute or climbing
+ * paths, duplicates and anything past the end of the file. Nothing is written outside `root`.
+ * Returns the relative paths of the files written.
+ */
+async function unpackFiles(tar, root) {
+    const input = await (0,promises_.open)(tar, 'r');
+    const written = new Set();
+    try {
+        const { size: total } = await input.stat();
+        let offset = 0;
+        let longPath;
+        for (;;) {
+            const block = await readExactly(input, offset, BLOCK, total);
+            if (block.equals(EMPTY))
+                return [...written];
+            const entry = parseHeader(block, offset);
+            const dataStart = offset + BLOCK;
+            offset = dataStart + Math.ceil(entry.size / BLOCK) * BLOCK;
+            if (offset > total)
+                throw new Error(`the tar entry '${entry.path}' runs past the end of the file`);
+            if (entry.type === 'x' || entry.type === 'L') {
+                const data = (await readExactly(input, dataStart, entry.size, total)).toString('utf8');
+                // A pax `path` record, or GNU tar's own long name (its default format).
+                longPath = entry.type === 'x' ? paxPath(data) : data.replace(/\0+$/, '');
+                continue;
+            }
+            const path = longPath ?? entry.path;
+            longPath = undefined;
+            // Directories are made as files need them; a global pax header carries nothing we use.
+            if (entry.type === '5' || entry.type === 'g')
+                continue;
+            const target = safeTarget(root, path);
+            if (entry.type !== '0' && entry.type !== '7') {
+                throw new Error(`the tar entry '${path}' is not a regular file (type '${entry.type}')`);
+            }
+            const relative = external_node_path_.posix.normalize(path);
+            if (written.has(relative))
+                throw new Error(`the tar holds '${path}' twice`);
+            written.add(relative);
+            await (0,promises_.mkdir)((0,external_node_path_.dirname)(target), { recursive: true });
+            await copyRange(input, dataStart, entry.size, total, target);
+        }
+    }
+    finally {
+        await input.close();
+    }
+}
+function safeTarget(root, path) {
+    if (path.startsWith('/') || path.split('/').includes('..') || path.includes('\\')) {
+        throw new Error(`the tar entry '${path}' would land outside the backup folder`);
+    }
+    return folder_resolveInside(root, path);
+}
+async function readExactly(input, position, length, total) {
+    if (position + length > total)
+        throw new Error(`the tar ends early, at byte ${total}`);
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await input.read(buffer, 0, length, position);
+    if (bytesRead !== length)
+        throw new Error(`the tar ends early, at byte ${position + bytesRead}`);
+    return buffer;
+}
+async function copyRange(input, start, size, total, target) {
+    const out = await (0,promises_.open)(target, 'wx');
+    try {
+        for (let done = 0; done < size;) {
+            const chunk = await readExactly(input, start + done, Math.min(1 << 20, size - done), total);
+            await out.write(chunk);
+            done += chunk.length;
+        }
+    }
+    finally {
+        await out.close();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/adapters/backup-source.ts
+
 
 
 
@@ -84617,15 +84814,41 @@ async function listFiles(root) {
         .map(e => (0,external_node_path_.relative)(root, (0,external_node_path_.join)(e.parentPath, e.name)).split(external_node_path_.sep).join('/'));
 }
 /**
- * Everything restore checks before its first write: the manifest exists, is of a sane size, parses
- * (known format version, names, paths that stay in the folder), every blob is a regular file with the
- * recorded size and SHA-256, and the folder holds no file the manifest does not list. Throws one
- * error naming every problem; the vault is not touched.
+ * An artifact (or a folder it was downloaded to) holds `manifest.json` and `blobs.tar`: unpack the
+ * blobs beside a copy of the manifest in a fresh folder under `workDir`, and return that folder.
  */
-async function verifyForRestore(root) {
+async function unpackBackup(root, workDir) {
+    await (0,promises_.mkdir)(workDir, { recursive: true });
+    const folder = await (0,promises_.mkdtemp)((0,external_node_path_.join)(workDir, 'unpacked-'));
+    if ((await (0,promises_.lstat)((0,external_node_path_.join)(root, MANIFEST_FILE)).catch(() => undefined))?.isFile()) {
+        await (0,promises_.copyFile)((0,external_node_path_.join)(root, MANIFEST_FILE), (0,external_node_path_.join)(folder, MANIFEST_FILE));
+    }
+    await unpackFiles((0,external_node_path_.join)(root, BLOBS_ARCHIVE), folder);
+    return folder;
+}
+/**
+ * Everything restore checks before its first write: the blobs unpack safely (when they came as
+ * `blobs.tar`), the manifest exists, is of a sane size, parses (known format version, names, paths
+ * that stay in the folder), every blob is a regular file with the recorded size and SHA-256, and the
+ * folder holds no file the manifest does not list. Throws one error naming every problem; the vault
+ * is not touched. Returns the folder the blobs are read from.
+ */
+async function verifyForRestore(source, workDir) {
     const fail = (problems) => {
-        throw new Error(`The backup in ${root} failed verification, so nothing was written to the vault:\n- ${problems.join('\n- ')}`);
+        throw new Error(`The backup in ${source} failed verification, so nothing was written to the vault:\n- ${problems.join('\n- ')}`);
     };
+    let root = source;
+    if ((await (0,promises_.lstat)((0,external_node_path_.join)(source, BLOBS_ARCHIVE)).catch(() => undefined))?.isFile()) {
+        const extra = (await listFiles(source)).filter(f => f !== MANIFEST_FILE && f !== BLOBS_ARCHIVE);
+        if (extra.length > 0)
+            fail(extra.map(f => `${f} is not listed in the manifest`));
+        try {
+            root = await unpackBackup(source, workDir);
+        }
+        catch (error) {
+            fail([`${BLOBS_ARCHIVE}: ${error instanceof Error ? error.message : String(error)}`]);
+        }
+    }
     const manifestPath = (0,external_node_path_.join)(root, MANIFEST_FILE);
     const info = await (0,promises_.lstat)(manifestPath).catch(() => undefined);
     if (!info?.isFile())
@@ -84645,11 +84868,11 @@ async function verifyForRestore(root) {
     const problems = [...verification.problems, ...extra.map(f => `${f} is not listed in the manifest`)];
     if (problems.length > 0)
         fail(problems);
-    return { manifest: verification.manifest, manifestSha256: verification.manifestSha256 };
+    return { manifest: verification.manifest, manifestSha256: verification.manifestSha256, root };
 }
 /** Reads one blob and checks it against the manifest again, so a file swapped after verification is caught. */
 async function readVerifiedBlob(root, item) {
-    const bytes = await (0,promises_.readFile)(resolveInside(root, item.file));
+    const bytes = await (0,promises_.readFile)(folder_resolveInside(root, item.file));
     if (bytes.length !== item.size || sha256Hex(bytes) !== item.sha256) {
         throw new Error(`${item.file} changed since it was verified; refusing to restore it`);
     }
@@ -85007,20 +85230,20 @@ async function restoreVault(settings, deps, report) {
     const sleep = deps.sleep ?? realSleep;
     const log = deps.log;
     report.source = describeSource(settings);
-    let root;
+    let source;
     if (settings.source.kind === 'path')
-        root = settings.source.path;
+        source = settings.source.path;
     else {
         if (!deps.download)
             throw new Error('restoring from an artifact needs the runner (use path here)');
         await (0,promises_.mkdir)(settings.workDir, { recursive: true });
-        root = await (0,promises_.mkdtemp)((0,external_node_path_.join)(settings.workDir, 'artifact-'));
-        const artifact = await deps.download(settings.source.artifact, root);
+        source = await (0,promises_.mkdtemp)((0,external_node_path_.join)(settings.workDir, 'artifact-'));
+        const artifact = await deps.download(settings.source.artifact, source);
         report.source += ` (id ${artifact.id}${artifact.runId ? `, run ${artifact.runId}` : ''}, digest ${artifact.digest} verified)`;
         log.info(`Downloaded ${text_escapeLog(report.source)}`);
     }
     // Verify before any write: a failure here leaves the vault untouched.
-    const { manifest, manifestSha256 } = await verifyForRestore(root);
+    const { manifest, manifestSha256, root } = await verifyForRestore(source, settings.workDir);
     report.manifest = {
         sourceVault: manifest.source.vaultUrl,
         createdAt: manifest.createdAt,

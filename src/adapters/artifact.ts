@@ -1,5 +1,10 @@
 import { DefaultArtifactClient } from '@actions/artifact'
 import { HttpClient } from '@actions/http-client'
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, relative, sep } from 'node:path'
+import { BLOBS_ARCHIVE, MANIFEST_FILE } from '../core/manifest.js'
+import { packFiles } from './tar.js'
 
 /** The slice of `@actions/artifact`'s client we use, so tests can pass a fake. */
 export interface ArtifactUploader {
@@ -30,7 +35,10 @@ export function artifactUrl(env: NodeJS.ProcessEnv, id: number): string {
   return `${server}/${env.GITHUB_REPOSITORY ?? ''}/actions/runs/${env.GITHUB_RUN_ID ?? ''}/artifacts/${id}`
 }
 
-/** Uploads the written files of the backup folder as one artifact. */
+/**
+ * Uploads the written files of the backup folder as one artifact: `manifest.json` and `blobs.tar`
+ * (the blobs under their folder paths), staged in a temporary folder removed afterwards.
+ */
 export async function uploadBackup(
   root: string,
   files: string[],
@@ -38,10 +46,22 @@ export async function uploadBackup(
   env: NodeJS.ProcessEnv = process.env,
   client: ArtifactUploader = new DefaultArtifactClient()
 ): Promise<UploadedArtifact> {
-  const result = await client.uploadArtifact(settings.name, files, root, {
-    ...(settings.retentionDays !== undefined && { retentionDays: settings.retentionDays }),
-    compressionLevel: settings.compressionLevel
-  })
+  const temp = env.RUNNER_TEMP || tmpdir()
+  await mkdir(temp, { recursive: true })
+  const stage = await mkdtemp(join(temp, 'keyvault-backup-upload-'))
+  let result
+  try {
+    const blobs = files.map(f => relative(root, f).split(sep).join('/')).filter(f => f !== MANIFEST_FILE)
+    await packFiles(root, blobs, join(stage, BLOBS_ARCHIVE))
+    await copyFile(join(root, MANIFEST_FILE), join(stage, MANIFEST_FILE))
+    const staged = [join(stage, MANIFEST_FILE), join(stage, BLOBS_ARCHIVE)]
+    result = await client.uploadArtifact(settings.name, staged, stage, {
+      ...(settings.retentionDays !== undefined && { retentionDays: settings.retentionDays }),
+      compressionLevel: settings.compressionLevel
+    })
+  } finally {
+    await rm(stage, { recursive: true, force: true })
+  }
   if (result.id === undefined) throw new Error(`artifact '${settings.name}' was uploaded but no id came back`)
   return {
     id: result.id,

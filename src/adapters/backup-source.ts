@@ -1,7 +1,14 @@
-import { lstat, readdir, readFile } from 'node:fs/promises'
+import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
-import { MANIFEST_FILE, sha256Hex, type Manifest, type ManifestItem } from '../core/manifest.js'
+import {
+  BLOBS_ARCHIVE,
+  MANIFEST_FILE,
+  sha256Hex,
+  type Manifest,
+  type ManifestItem
+} from '../core/manifest.js'
 import { resolveInside, verifyBackupFolder } from './folder.js'
+import { unpackFiles } from './tar.js'
 
 /** A manifest larger than this cannot come from a real vault (25,000 items take a few MiB). */
 export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024
@@ -15,18 +22,44 @@ async function listFiles(root: string): Promise<string[]> {
 }
 
 /**
- * Everything restore checks before its first write: the manifest exists, is of a sane size, parses
- * (known format version, names, paths that stay in the folder), every blob is a regular file with the
- * recorded size and SHA-256, and the folder holds no file the manifest does not list. Throws one
- * error naming every problem; the vault is not touched.
+ * An artifact (or a folder it was downloaded to) holds `manifest.json` and `blobs.tar`: unpack the
+ * blobs beside a copy of the manifest in a fresh folder under `workDir`, and return that folder.
+ */
+async function unpackBackup(root: string, workDir: string): Promise<string> {
+  await mkdir(workDir, { recursive: true })
+  const folder = await mkdtemp(join(workDir, 'unpacked-'))
+  if ((await lstat(join(root, MANIFEST_FILE)).catch(() => undefined))?.isFile()) {
+    await copyFile(join(root, MANIFEST_FILE), join(folder, MANIFEST_FILE))
+  }
+  await unpackFiles(join(root, BLOBS_ARCHIVE), folder)
+  return folder
+}
+
+/**
+ * Everything restore checks before its first write: the blobs unpack safely (when they came as
+ * `blobs.tar`), the manifest exists, is of a sane size, parses (known format version, names, paths
+ * that stay in the folder), every blob is a regular file with the recorded size and SHA-256, and the
+ * folder holds no file the manifest does not list. Throws one error naming every problem; the vault
+ * is not touched. Returns the folder the blobs are read from.
  */
 export async function verifyForRestore(
-  root: string
-): Promise<{ manifest: Manifest; manifestSha256: string }> {
+  source: string,
+  workDir: string
+): Promise<{ manifest: Manifest; manifestSha256: string; root: string }> {
   const fail = (problems: string[]): never => {
     throw new Error(
-      `The backup in ${root} failed verification, so nothing was written to the vault:\n- ${problems.join('\n- ')}`
+      `The backup in ${source} failed verification, so nothing was written to the vault:\n- ${problems.join('\n- ')}`
     )
+  }
+  let root = source
+  if ((await lstat(join(source, BLOBS_ARCHIVE)).catch(() => undefined))?.isFile()) {
+    const extra = (await listFiles(source)).filter(f => f !== MANIFEST_FILE && f !== BLOBS_ARCHIVE)
+    if (extra.length > 0) fail(extra.map(f => `${f} is not listed in the manifest`))
+    try {
+      root = await unpackBackup(source, workDir)
+    } catch (error) {
+      fail([`${BLOBS_ARCHIVE}: ${error instanceof Error ? error.message : String(error)}`])
+    }
   }
   const manifestPath = join(root, MANIFEST_FILE)
   const info = await lstat(manifestPath).catch(() => undefined)
@@ -44,7 +77,7 @@ export async function verifyForRestore(
   const extra = (await listFiles(root)).filter(f => !listed.has(f))
   const problems = [...verification.problems, ...extra.map(f => `${f} is not listed in the manifest`)]
   if (problems.length > 0) fail(problems)
-  return { manifest: verification.manifest, manifestSha256: verification.manifestSha256 }
+  return { manifest: verification.manifest, manifestSha256: verification.manifestSha256, root }
 }
 
 /** Reads one blob and checks it against the manifest again, so a file swapped after verification is caught. */

@@ -15,13 +15,18 @@ import { createHash } from 'node:crypto'
 /** Writes blobs and the manifest into the backup folder, one file per blob as it arrives. */
 export class BackupFolderWriter implements BlobSink {
   private readonly written: string[] = []
+  private readonly folders = new Set<string>()
 
   constructor(readonly root: string) {}
 
   /** Writes one blob (via a temporary name, so a killed run never leaves a half blob under a good name). */
   async writeBlob(file: string, bytes: Uint8Array): Promise<{ size: number; sha256: string }> {
     const target = this.resolveInside(file)
-    await mkdir(dirname(target), { recursive: true })
+    const folder = dirname(target)
+    if (!this.folders.has(folder)) {
+      await mkdir(folder, { recursive: true })
+      this.folders.add(folder)
+    }
     await writeFile(`${target}.partial`, bytes)
     await rename(`${target}.partial`, target)
     this.written.push(target)
