@@ -5,7 +5,7 @@ import { routeSdkLog } from './adapters/sdk-log.js'
 import { backupVault } from './backup-job.js'
 import { errorMessage } from './core/errors.js'
 import { tallyOutcomes } from './core/outcomes.js'
-import { Inputs, parseBackupSettings } from './inputs.js'
+import { DEFAULT_CONCURRENCY, Inputs, parseBackupSettings } from './inputs.js'
 import { failureMessage } from './outputs.js'
 import { RESTORE_USAGE, restoreCommand } from './cli-restore.js'
 
@@ -20,7 +20,7 @@ Options (same meaning as the action's inputs):
   --exclude GLOB          name glob to exclude (repeatable)
   --tag KEY=VALUE         tag an item must carry (repeatable)
   --skip-disabled         skip disabled items
-  --concurrency N         starting parallelism (default 8)
+  --concurrency N         starting parallelism (default ${DEFAULT_CONCURRENCY})
   --dry-run               list what would be backed up; no backup call
   --verbose               log each retry and item
 

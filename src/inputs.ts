@@ -97,7 +97,7 @@ export type InputReader = (name: string) => string
 
 const fromRunner: InputReader = name => core.getInput(name)
 
-export const DEFAULT_CONCURRENCY = 16
+export const DEFAULT_CONCURRENCY = 32
 const MAX_CONCURRENCY = 64
 const CLOUD_NAMES = Object.keys(CLOUDS) as CloudName[]
 const AUTH_METHODS: AuthMethod[] = ['oidc', 'azure-cli', 'managed-identity']

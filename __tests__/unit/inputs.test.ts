@@ -28,7 +28,7 @@ describe('readInputs: defaults', () => {
       compressionLevel: 0,
       upload: true,
       path: join('/runner/temp', 'keyvault-backup', 'prod'),
-      concurrency: 16,
+      concurrency: 32,
       failOnError: true,
       dryRun: false
     })

@@ -1,4 +1,4 @@
-import { RateController } from '../../src/core/rate.js'
+import { RateController, VAULT_BUDGET } from '../../src/core/rate.js'
 import { backoffDelay, classifyFailure, readRetryAfter } from '../../src/core/retry.js'
 import { FakeClock, restError } from './fakes.js'
 
@@ -124,6 +124,53 @@ describe('RateController retries', () => {
       return 1
     })
     expect(clock.sleeps).toEqual([120000])
+  })
+})
+
+describe('RateController budget', () => {
+  it('starts at most budget.requests calls in any window, pacing the rest', async () => {
+    const clock = new FakeClock()
+    const t0 = clock.t
+    // One at a time: the fake clock jumps on each sleep, so concurrent sleepers would move it for all.
+    const rate = new RateController({
+      concurrency: 1,
+      clock,
+      sleep: clock.sleep,
+      budget: { requests: 5, windowMs: 1000 }
+    })
+    const starts: number[] = []
+    await Promise.all(Array.from({ length: 12 }, () => rate.run(async () => starts.push(clock.t - t0))))
+    expect(starts).toEqual([0, 0, 0, 0, 0, 1000, 1000, 1000, 1000, 1000, 2000, 2000])
+  })
+
+  it('counts retries as calls', async () => {
+    const clock = new FakeClock()
+    const t0 = clock.t
+    const rate = new RateController({
+      concurrency: 1,
+      clock,
+      sleep: clock.sleep,
+      random: () => 0,
+      budget: { requests: 2, windowMs: 60_000 }
+    })
+    const starts: number[] = []
+    await rate.run(async () => {
+      starts.push(clock.t - t0)
+      if (starts.length < 3) throw restError(503)
+    })
+    // Two tries fit the window; the third waits for the first to leave it (the backoffs count too).
+    expect(starts).toEqual([0, 500, 60_000])
+  })
+
+  it("defaults to a tenth under Key Vault's 4,000 per 10 s", async () => {
+    const clock = new FakeClock()
+    const t0 = clock.t
+    const rate = new RateController({ concurrency: 1, clock, sleep: clock.sleep })
+    const starts: number[] = []
+    await Promise.all(Array.from({ length: 3601 }, () => rate.run(async () => starts.push(clock.t - t0))))
+    expect(VAULT_BUDGET).toEqual({ requests: 3600, windowMs: 10_000 })
+    expect(starts.filter(t => t === 0)).toHaveLength(3600)
+    expect(starts.at(-1)).toBe(10_000)
   })
 })
 

@@ -83741,10 +83741,17 @@ function backoffDelay(attempt, baseMs, maxMs, random) {
 ;// CONCATENATED MODULE: ./src/core/rate.ts
 
 /**
+ * Calls started in any sliding window. Key Vault counts 4,000 transactions per 10 s per vault (secrets
+ * and software keys); we keep a tenth of that for the vault's other users, and never start more.
+ */
+const VAULT_BUDGET = { requests: 3600, windowMs: 10_000 };
+/**
  * Bounded, adaptive parallelism with retries (AIMD, as TCP does): every call takes a slot; a 429
  * halves the number of slots and pauses new calls until the wait is over; a run of successes adds
  * one slot back up to the starting value. 429s honour `Retry-After` when sent, else back off with
- * jitter; 5xx and connection resets are retried a bounded number of times.
+ * jitter; 5xx and connection resets are retried a bounded number of times. On top of that, a call
+ * starts only while the budget allows (a sliding window of start times), so a long job paces itself
+ * under the vault's limit instead of learning it from 429s.
  */
 class RateController {
     limit;
@@ -83754,6 +83761,9 @@ class RateController {
     pausedUntil = 0;
     lastDecrease = Number.NEGATIVE_INFINITY;
     successes = 0;
+    /** Start times of the last `budget.requests` calls, oldest at `next` once full. */
+    starts = [];
+    next = 0;
     stats = { throttled: 0, transientRetries: 0 };
     o;
     constructor(options) {
@@ -83765,6 +83775,7 @@ class RateController {
             maxDelayMs: 16000,
             maxRetryAfterMs: 120000,
             decreaseCooldownMs: 1000,
+            budget: VAULT_BUDGET,
             ...options
         };
         this.ceiling = Math.max(1, Math.floor(options.concurrency));
@@ -83827,6 +83838,23 @@ class RateController {
         this.active++;
         // A throttled vault answers everyone the same: new calls wait out the pause too.
         for (let wait = this.pausedUntil - this.o.clock.now(); wait > 0; wait = this.pausedUntil - this.o.clock.now()) {
+            await this.o.sleep(wait);
+        }
+        await this.takeBudget();
+    }
+    async takeBudget() {
+        const { requests, windowMs } = this.o.budget;
+        for (;;) {
+            const now = this.o.clock.now();
+            const wait = this.starts.length < requests ? 0 : this.starts[this.next] + windowMs - now;
+            if (wait <= 0) {
+                if (this.starts.length < requests)
+                    this.starts.push(now);
+                else
+                    this.starts[this.next] = now;
+                this.next = (this.next + 1) % requests;
+                return;
+            }
             await this.o.sleep(wait);
         }
     }
@@ -84159,7 +84187,7 @@ const inputs_Outputs = {
     PlanPath: 'plan-path'
 };
 const fromRunner = name => core.getInput(name);
-const DEFAULT_CONCURRENCY = 16;
+const DEFAULT_CONCURRENCY = 32;
 const MAX_CONCURRENCY = 64;
 const CLOUD_NAMES = Object.keys(CLOUDS);
 const AUTH_METHODS = (/* unused pure expression or super */ null && (['oidc', 'azure-cli', 'managed-identity']));
@@ -85402,7 +85430,7 @@ Options (same meaning as the action's inputs):
   --exclude GLOB          name glob to exclude (repeatable)
   --tag KEY=VALUE         tag an item must carry (repeatable)
   --skip-disabled         skip disabled items
-  --concurrency N         starting parallelism (default 8)
+  --concurrency N         starting parallelism (default ${DEFAULT_CONCURRENCY})
   --dry-run               list what would be backed up; no backup call
   --verbose               log each retry and item
 

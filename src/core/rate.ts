@@ -1,9 +1,17 @@
 import { backoffDelay, classifyFailure } from './retry.js'
 import type { Clock, Sleep } from './types.js'
 
+/**
+ * Calls started in any sliding window. Key Vault counts 4,000 transactions per 10 s per vault (secrets
+ * and software keys); we keep a tenth of that for the vault's other users, and never start more.
+ */
+export const VAULT_BUDGET = { requests: 3600, windowMs: 10_000 }
+
 export interface RateControlOptions {
   /** Starting parallelism (the `concurrency` input); also the ceiling it grows back to. */
   concurrency: number
+  /** At most this many calls start in any window (tries included); defaults to VAULT_BUDGET. */
+  budget?: { requests: number; windowMs: number }
   clock: Clock
   sleep: Sleep
   /** Returns [0, 1); injected so jitter is deterministic in tests. */
@@ -38,7 +46,9 @@ export interface RateStats {
  * Bounded, adaptive parallelism with retries (AIMD, as TCP does): every call takes a slot; a 429
  * halves the number of slots and pauses new calls until the wait is over; a run of successes adds
  * one slot back up to the starting value. 429s honour `Retry-After` when sent, else back off with
- * jitter; 5xx and connection resets are retried a bounded number of times.
+ * jitter; 5xx and connection resets are retried a bounded number of times. On top of that, a call
+ * starts only while the budget allows (a sliding window of start times), so a long job paces itself
+ * under the vault's limit instead of learning it from 429s.
  */
 export class RateController {
   private limit: number
@@ -48,6 +58,9 @@ export class RateController {
   private pausedUntil = 0
   private lastDecrease = Number.NEGATIVE_INFINITY
   private successes = 0
+  /** Start times of the last `budget.requests` calls, oldest at `next` once full. */
+  private readonly starts: number[] = []
+  private next = 0
   readonly stats: RateStats = { throttled: 0, transientRetries: 0 }
   private readonly o: Required<Omit<RateControlOptions, 'onRetry'>> & Pick<RateControlOptions, 'onRetry'>
 
@@ -60,6 +73,7 @@ export class RateController {
       maxDelayMs: 16000,
       maxRetryAfterMs: 120000,
       decreaseCooldownMs: 1000,
+      budget: VAULT_BUDGET,
       ...options
     }
     this.ceiling = Math.max(1, Math.floor(options.concurrency))
@@ -124,6 +138,22 @@ export class RateController {
       wait > 0;
       wait = this.pausedUntil - this.o.clock.now()
     ) {
+      await this.o.sleep(wait)
+    }
+    await this.takeBudget()
+  }
+
+  private async takeBudget(): Promise<void> {
+    const { requests, windowMs } = this.o.budget
+    for (;;) {
+      const now = this.o.clock.now()
+      const wait = this.starts.length < requests ? 0 : this.starts[this.next] + windowMs - now
+      if (wait <= 0) {
+        if (this.starts.length < requests) this.starts.push(now)
+        else this.starts[this.next] = now
+        this.next = (this.next + 1) % requests
+        return
+      }
       await this.o.sleep(wait)
     }
   }

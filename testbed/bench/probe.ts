@@ -88,6 +88,16 @@ export function folderBytes(path: string): number {
   return sum
 }
 
+/** The largest file directly in a folder (the bundle's main chunk, for dist/). */
+export function largestFile(path: string): { name: string; bytes: number } {
+  let largest = { name: '', bytes: 0 }
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    const bytes = entry.isFile() ? statSync(join(path, entry.name)).size : 0
+    if (bytes > largest.bytes) largest = { name: entry.name, bytes }
+  }
+  return largest
+}
+
 /** The median of a non-empty list. */
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
