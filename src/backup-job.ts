@@ -5,7 +5,7 @@ import { runBackup, type BackupDeps, type VaultReader } from './core/backup.js'
 import { describeVaultError } from './core/errors.js'
 import { buildManifest } from './core/manifest.js'
 import { ProgressReporter } from './core/progress.js'
-import { RateController } from './core/rate.js'
+import { describeRetry, RateController } from './core/rate.js'
 import type { BackupReport } from './core/report.js'
 import { realSleep, systemClock, type Clock, type ItemType, type Logger, type Sleep } from './core/types.js'
 import type { BackupSettings } from './inputs.js'
@@ -39,10 +39,7 @@ export async function backupVault(settings: BackupSettings, deps: BackupJobDeps)
     concurrency: settings.concurrency,
     clock,
     sleep: deps.sleep ?? realSleep,
-    onRetry: e =>
-      deps.log.debug(
-        `Retrying after ${e.kind} (attempt ${e.attempt}) in ${e.delayMs} ms, concurrency ${e.concurrency}`
-      )
+    onRetry: e => deps.log.debug(describeRetry(e))
   })
   const vault =
     deps.vault ??

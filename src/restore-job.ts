@@ -8,7 +8,7 @@ import { createVaultClients, KeyVaultWriter } from './adapters/keyvault.js'
 import { errorMessage } from './core/errors.js'
 import { escapeLog } from './core/text.js'
 import type { ManifestItem } from './core/manifest.js'
-import { RateController } from './core/rate.js'
+import { describeRetry, RateController } from './core/rate.js'
 import { planDocument, planLines, type RestoreReport } from './core/restore-report.js'
 import {
   executeRestore,
@@ -103,7 +103,7 @@ export async function restoreVault(
     concurrency: settings.concurrency,
     clock,
     sleep,
-    onRetry: e => log.debug(`Retrying after ${e.kind} (attempt ${e.attempt}) in ${e.delayMs} ms`)
+    onRetry: e => log.debug(describeRetry(e))
   })
   const vault =
     deps.vault ??

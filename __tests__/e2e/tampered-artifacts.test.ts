@@ -115,17 +115,16 @@ function asArtifactLayout(folder: string, extra?: (tar: string) => void, keepLoo
     for (const type of ['secrets', 'keys', 'certificates']) rmSync(join(folder, type), { recursive: true })
 }
 
+/** Flips one bit of the db-password blob. */
+function flipByte(folder: string): void {
+  const file = join(folder, 'secrets', 'db-password.blob')
+  const bytes = readFileSync(file)
+  bytes[100] ^= 0x20
+  writeFileSync(file, bytes)
+}
+
 const FOLDER_CASES: Array<[string, (folder: string) => void, RegExp]> = [
-  [
-    'a flipped byte in a blob',
-    folder => {
-      const file = join(folder, 'secrets', 'db-password.blob')
-      const bytes = readFileSync(file)
-      bytes[100] ^= 0x20
-      writeFileSync(file, bytes)
-    },
-    /secrets\/db-password\.blob.*SHA-256/
-  ],
+  ['a flipped byte in a blob', flipByte, /secrets\/db-password\.blob.*SHA-256/],
   [
     'a truncated blob',
     folder => {
@@ -257,10 +256,7 @@ const FOLDER_CASES: Array<[string, (folder: string) => void, RegExp]> = [
   [
     'a flipped byte in a blob inside blobs.tar',
     folder => {
-      const file = join(folder, 'secrets', 'db-password.blob')
-      const bytes = readFileSync(file)
-      bytes[100] ^= 0x20
-      writeFileSync(file, bytes)
+      flipByte(folder)
       asArtifactLayout(folder)
     },
     /secrets\/db-password\.blob.*SHA-256/

@@ -53,8 +53,8 @@ describe('paged listing', () => {
     expect(failed).toEqual([expect.objectContaining({ type: 'secrets', name: '*' })])
     expect(failed[0].reason).toMatch(/^listing secrets failed/)
     expect(tallyOutcomes(result.outcomes)['backed-up']).toBe(40)
-    // 1 try + 5 retries of the failing page; earlier pages were never re-read.
-    expect(vault.calls.filter(c => c === 'list:secrets@40')).toHaveLength(6)
+    // 1 try + 8 retries of the failing page; earlier pages were never re-read.
+    expect(vault.calls.filter(c => c === 'list:secrets@40')).toHaveLength(9)
     expect(vault.calls.filter(c => c === 'list:secrets')).toHaveLength(1)
   })
 

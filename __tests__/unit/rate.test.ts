@@ -128,16 +128,20 @@ describe('RateController retries', () => {
 })
 
 describe('RateController budget', () => {
-  it('starts at most budget.requests calls in any window, pacing the rest', async () => {
-    const clock = new FakeClock()
-    const t0 = clock.t
-    // One at a time: the fake clock jumps on each sleep, so concurrent sleepers would move it for all.
-    const rate = new RateController({
+  // One call at a time: the fake clock jumps on each sleep, so concurrent sleepers would move it for all.
+  const paced = (clock: FakeClock, budget?: { requests: number; windowMs: number }) =>
+    new RateController({
       concurrency: 1,
       clock,
       sleep: clock.sleep,
-      budget: { requests: 5, windowMs: 1000 }
+      random: () => 0,
+      ...(budget && { budget })
     })
+
+  it('starts at most budget.requests calls in any window, pacing the rest', async () => {
+    const clock = new FakeClock()
+    const t0 = clock.t
+    const rate = paced(clock, { requests: 5, windowMs: 1000 })
     const starts: number[] = []
     await Promise.all(Array.from({ length: 12 }, () => rate.run(async () => starts.push(clock.t - t0))))
     expect(starts).toEqual([0, 0, 0, 0, 0, 1000, 1000, 1000, 1000, 1000, 2000, 2000])
@@ -146,13 +150,7 @@ describe('RateController budget', () => {
   it('counts retries as calls', async () => {
     const clock = new FakeClock()
     const t0 = clock.t
-    const rate = new RateController({
-      concurrency: 1,
-      clock,
-      sleep: clock.sleep,
-      random: () => 0,
-      budget: { requests: 2, windowMs: 60_000 }
-    })
+    const rate = paced(clock, { requests: 2, windowMs: 60_000 })
     const starts: number[] = []
     await rate.run(async () => {
       starts.push(clock.t - t0)
@@ -165,7 +163,7 @@ describe('RateController budget', () => {
   it("defaults to a tenth under Key Vault's 4,000 per 10 s", async () => {
     const clock = new FakeClock()
     const t0 = clock.t
-    const rate = new RateController({ concurrency: 1, clock, sleep: clock.sleep })
+    const rate = paced(clock)
     const starts: number[] = []
     await Promise.all(Array.from({ length: 3601 }, () => rate.run(async () => starts.push(clock.t - t0))))
     expect(VAULT_BUDGET).toEqual({ requests: 3600, windowMs: 10_000 })

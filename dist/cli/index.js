@@ -83663,6 +83663,68 @@ class ProgressReporter {
     }
 }
 
+;// CONCATENATED MODULE: ./src/core/pace.ts
+/** The fewest calls per window a run of 429s can pace down to. */
+const MIN_PER_WINDOW = 10;
+/**
+ * How many calls may start in any sliding window, learnt from the vault. Key Vault throttles by
+ * counting requests per 10 s, so the pace is a count per window, not a number of calls in flight:
+ * it starts at the ceiling; a 429 lowers it to four fifths of what started in the last window; a
+ * whole window without a 429 raises it by a quarter, back up to the ceiling.
+ */
+class Pace {
+    ceiling;
+    windowMs;
+    allowed;
+    /** Start times, a ring of `ceiling` entries; the next start is written at `next`. */
+    starts = [];
+    next = 0;
+    lastChange = Number.NEGATIVE_INFINITY;
+    constructor(ceiling, windowMs) {
+        this.ceiling = ceiling;
+        this.windowMs = windowMs;
+        this.allowed = ceiling;
+    }
+    /** Calls allowed to start per window now. */
+    get perWindow() {
+        return this.allowed;
+    }
+    /** Records a start at `now` and returns 0, or returns how long to wait before trying again. */
+    tryStart(now) {
+        const oldest = this.recent(this.allowed);
+        const wait = oldest === undefined ? 0 : oldest + this.windowMs - now;
+        if (wait > 0)
+            return wait;
+        if (this.starts.length < this.ceiling)
+            this.starts.push(now);
+        else
+            this.starts[this.next] = now;
+        this.next = (this.next + 1) % this.ceiling;
+        return 0;
+    }
+    /** A 429 at `now` (the caller counts a burst of them once). */
+    throttled(now) {
+        let started = 0;
+        while (started < this.starts.length && this.recent(started + 1) > now - this.windowMs)
+            started++;
+        this.allowed = Math.max(MIN_PER_WINDOW, Math.min(this.allowed, Math.floor(started * 0.8)));
+        this.lastChange = now;
+    }
+    /** A call that went through at `now`. */
+    succeeded(now) {
+        if (this.allowed < this.ceiling && now - this.lastChange >= this.windowMs) {
+            this.allowed = Math.min(this.ceiling, Math.ceil(this.allowed * 1.25));
+            this.lastChange = now;
+        }
+    }
+    /** The k-th most recent start (k = 1 is the latest), if there were k. */
+    recent(k) {
+        if (k > this.starts.length)
+            return undefined;
+        return this.starts[(this.next - k + this.ceiling) % this.ceiling];
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/core/retry.ts
 // Connection-level failures worth another try; the SDK puts Node's error code on RestError.code.
 // ECONNREFUSED is left out: it means a wrong host or proxy far more often than a passing hiccup.
@@ -83740,18 +83802,24 @@ function backoffDelay(attempt, baseMs, maxMs, random) {
 
 ;// CONCATENATED MODULE: ./src/core/rate.ts
 
+
 /**
- * Calls started in any sliding window. Key Vault counts 4,000 transactions per 10 s per vault (secrets
- * and software keys); we keep a tenth of that for the vault's other users, and never start more.
+ * Calls started in any sliding window, at most. Key Vault counts 4,000 transactions per 10 s per
+ * vault (secrets and software keys); a tenth is left for the vault's other users.
  */
 const VAULT_BUDGET = { requests: 3600, windowMs: 10_000 };
+/** The debug line for a retry. */
+function describeRetry(e) {
+    const window = VAULT_BUDGET.windowMs / 1000;
+    return `Retrying after ${e.kind} (attempt ${e.attempt}) in ${e.delayMs} ms, concurrency ${e.concurrency}, pace ${e.pace} per ${window} s`;
+}
 /**
  * Bounded, adaptive parallelism with retries (AIMD, as TCP does): every call takes a slot; a 429
  * halves the number of slots and pauses new calls until the wait is over; a run of successes adds
  * one slot back up to the starting value. 429s honour `Retry-After` when sent, else back off with
- * jitter; 5xx and connection resets are retried a bounded number of times. On top of that, a call
- * starts only while the budget allows (a sliding window of start times), so a long job paces itself
- * under the vault's limit instead of learning it from 429s.
+ * jitter; 5xx and connection resets are retried a bounded number of times. On top of that, calls
+ * start at a pace (see Pace): never more than the budget per window, and less after 429s, so a long
+ * job settles under the vault's limit instead of meeting it again and again.
  */
 class RateController {
     limit;
@@ -83761,16 +83829,14 @@ class RateController {
     pausedUntil = 0;
     lastDecrease = Number.NEGATIVE_INFINITY;
     successes = 0;
-    /** Start times of the last `budget.requests` calls, oldest at `next` once full. */
-    starts = [];
-    next = 0;
+    pace;
     stats = { throttled: 0, transientRetries: 0 };
     o;
     constructor(options) {
         this.o = {
             random: Math.random,
             maxThrottleRetries: 12,
-            maxTransientRetries: 5,
+            maxTransientRetries: 8,
             baseDelayMs: 1000,
             maxDelayMs: 16000,
             maxRetryAfterMs: 120000,
@@ -83780,6 +83846,7 @@ class RateController {
         };
         this.ceiling = Math.max(1, Math.floor(options.concurrency));
         this.limit = this.ceiling;
+        this.pace = new Pace(this.o.budget.requests, this.o.budget.windowMs);
     }
     /** The current number of slots. */
     get concurrency() {
@@ -83822,7 +83889,8 @@ class RateController {
                 kind: kind.kind,
                 attempt: kind.kind === 'throttled' ? throttles : transients,
                 delayMs,
-                concurrency: this.limit
+                concurrency: this.limit,
+                pace: this.pace.perWindow
             });
             await this.o.sleep(delayMs);
         }
@@ -83840,22 +83908,9 @@ class RateController {
         for (let wait = this.pausedUntil - this.o.clock.now(); wait > 0; wait = this.pausedUntil - this.o.clock.now()) {
             await this.o.sleep(wait);
         }
-        await this.takeBudget();
-    }
-    async takeBudget() {
-        const { requests, windowMs } = this.o.budget;
-        for (;;) {
-            const now = this.o.clock.now();
-            const wait = this.starts.length < requests ? 0 : this.starts[this.next] + windowMs - now;
-            if (wait <= 0) {
-                if (this.starts.length < requests)
-                    this.starts.push(now);
-                else
-                    this.starts[this.next] = now;
-                this.next = (this.next + 1) % requests;
-                return;
-            }
+        for (let wait = this.pace.tryStart(this.o.clock.now()); wait > 0;) {
             await this.o.sleep(wait);
+            wait = this.pace.tryStart(this.o.clock.now());
         }
     }
     release() {
@@ -83874,10 +83929,12 @@ class RateController {
         this.successes = 0;
         if (now - this.lastDecrease >= this.o.decreaseCooldownMs) {
             this.limit = Math.max(1, Math.floor(this.limit / 2));
+            this.pace.throttled(now);
             this.lastDecrease = now;
         }
     }
     onSuccess() {
+        this.pace.succeeded(this.o.clock.now());
         this.successes++;
         if (this.limit < this.ceiling && this.successes >= this.limit) {
             this.limit++;
@@ -83912,7 +83969,7 @@ async function backupVault(settings, deps) {
         concurrency: settings.concurrency,
         clock,
         sleep: deps.sleep ?? realSleep,
-        onRetry: e => deps.log.debug(`Retrying after ${e.kind} (attempt ${e.attempt}) in ${e.delayMs} ms, concurrency ${e.concurrency}`)
+        onRetry: e => deps.log.debug(describeRetry(e))
     });
     const vault = deps.vault ??
         new KeyVaultReader(createVaultClients(settings.vault, deps.credential, `${TOOL_NAME}/${TOOL_VERSION}`));
@@ -85287,7 +85344,7 @@ async function restoreVault(settings, deps, report) {
         concurrency: settings.concurrency,
         clock,
         sleep,
-        onRetry: e => log.debug(`Retrying after ${e.kind} (attempt ${e.attempt}) in ${e.delayMs} ms`)
+        onRetry: e => log.debug(describeRetry(e))
     });
     const vault = deps.vault ??
         new KeyVaultWriter(createVaultClients(settings.vault, deps.credential, `${TOOL_NAME}/${TOOL_VERSION}`));
