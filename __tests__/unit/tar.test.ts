@@ -17,6 +17,7 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { packFiles, unpackFiles } from '../../src/adapters/tar.js'
+import { sha256Hex } from '../../src/core/manifest.js'
 
 const places: string[] = []
 function place(): string {
@@ -50,12 +51,16 @@ function sourceFolder(): string {
 const tarPath = () => join(place(), 'blobs.tar')
 
 describe('packFiles and unpackFiles', () => {
-  it('round-trip every file byte for byte, names up to 145 characters included', async () => {
+  it('round-trip every file byte for byte, names up to 145 characters included, measuring each', async () => {
     const tar = tarPath()
     await packFiles(sourceFolder(), Object.keys(FILES), tar)
     const out = place()
-    expect((await unpackFiles(tar, out)).sort()).toEqual(Object.keys(FILES).sort())
-    for (const [file, data] of Object.entries(FILES)) expect(readFileSync(join(out, file))).toEqual(data)
+    const unpacked = await unpackFiles(tar, out)
+    expect([...unpacked.keys()].sort()).toEqual(Object.keys(FILES).sort())
+    for (const [file, data] of Object.entries(FILES)) {
+      expect(readFileSync(join(out, file))).toEqual(data)
+      expect(unpacked.get(file)).toEqual({ size: data.length, sha256: sha256Hex(data) })
+    }
   })
 
   it('write a tar that GNU tar lists and extracts identically', async () => {
@@ -82,11 +87,11 @@ describe('packFiles and unpackFiles', () => {
         ...files.map(f => `./${f}`)
       ])
       const out = place()
-      expect((await unpackFiles(tar, out)).sort()).toEqual(files.sort())
+      expect([...(await unpackFiles(tar, out)).keys()].sort()).toEqual(files.sort())
       for (const file of files) expect(readFileSync(join(out, file))).toEqual(FILES[file])
       const withFolders = tarPath()
       execFileSync('tar', [`--format=${format}`, '-cf', withFolders, '-C', sourceFolder(), 'secrets'])
-      expect((await unpackFiles(withFolders, place())).length).toBe(3)
+      expect((await unpackFiles(withFolders, place())).size).toBe(3)
     }
   )
 })

@@ -8,7 +8,7 @@ import {
   type ManifestItem
 } from '../core/manifest.js'
 import { resolveInside, verifyBackupFolder } from './folder.js'
-import { unpackFiles } from './tar.js'
+import { unpackFiles, type UnpackedFile } from './tar.js'
 
 /** A manifest larger than this cannot come from a real vault (25,000 items take a few MiB). */
 export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024
@@ -25,14 +25,16 @@ async function listFiles(root: string): Promise<string[]> {
  * An artifact (or a folder it was downloaded to) holds `manifest.json` and `blobs.tar`: unpack the
  * blobs beside a copy of the manifest in a fresh folder under `workDir`, and return that folder.
  */
-async function unpackBackup(root: string, workDir: string): Promise<string> {
+async function unpackBackup(
+  root: string,
+  workDir: string
+): Promise<{ folder: string; files: Map<string, UnpackedFile> }> {
   await mkdir(workDir, { recursive: true })
   const folder = await mkdtemp(join(workDir, 'unpacked-'))
   if ((await lstat(join(root, MANIFEST_FILE)).catch(() => undefined))?.isFile()) {
     await copyFile(join(root, MANIFEST_FILE), join(folder, MANIFEST_FILE))
   }
-  await unpackFiles(join(root, BLOBS_ARCHIVE), folder)
-  return folder
+  return { folder, files: await unpackFiles(join(root, BLOBS_ARCHIVE), folder) }
 }
 
 /**
@@ -52,11 +54,13 @@ export async function verifyForRestore(
     )
   }
   let root = source
+  // Unpacking measured every blob (and made only regular files in a fresh folder): no second read.
+  let measured: Map<string, UnpackedFile> | undefined
   if ((await lstat(join(source, BLOBS_ARCHIVE)).catch(() => undefined))?.isFile()) {
     const extra = (await listFiles(source)).filter(f => f !== MANIFEST_FILE && f !== BLOBS_ARCHIVE)
     if (extra.length > 0) fail(extra.map(f => `${f} is not listed in the manifest`))
     try {
-      root = await unpackBackup(source, workDir)
+      ;({ folder: root, files: measured } = await unpackBackup(source, workDir))
     } catch (error) {
       fail([`${BLOBS_ARCHIVE}: ${error instanceof Error ? error.message : String(error)}`])
     }
@@ -69,7 +73,7 @@ export async function verifyForRestore(
   }
   let verification
   try {
-    verification = await verifyBackupFolder(root)
+    verification = await verifyBackupFolder(root, undefined, measured)
   } catch (error) {
     return fail([error instanceof Error ? error.message : String(error)])
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises'
 import { dirname, posix } from 'node:path'
 import { resolveInside } from './folder.js'
@@ -120,18 +121,19 @@ function paxPath(records: string): string | undefined {
 /**
  * Unpacks a tar into `root`, refusing (with the entry's name) links, devices, absolute or climbing
  * paths, duplicates and anything past the end of the file. Nothing is written outside `root`.
- * Returns the relative paths of the files written.
+ * Returns each file written (relative path) with its size and SHA-256, measured on the way.
  */
-export async function unpackFiles(tar: string, root: string): Promise<string[]> {
+export async function unpackFiles(tar: string, root: string): Promise<Map<string, UnpackedFile>> {
   const input = await open(tar, 'r')
-  const written = new Set<string>()
+  const written = new Map<string, UnpackedFile>()
+  const folders = new Set<string>()
   try {
     const { size: total } = await input.stat()
     let offset = 0
     let longPath: string | undefined
     for (;;) {
       const block = await readExactly(input, offset, BLOCK, total)
-      if (block.equals(EMPTY)) return [...written]
+      if (block.equals(EMPTY)) return written
       const entry = parseHeader(block, offset)
       const dataStart = offset + BLOCK
       offset = dataStart + Math.ceil(entry.size / BLOCK) * BLOCK
@@ -152,9 +154,11 @@ export async function unpackFiles(tar: string, root: string): Promise<string[]> 
       }
       const relative = posix.normalize(path)
       if (written.has(relative)) throw new Error(`the tar holds '${path}' twice`)
-      written.add(relative)
-      await mkdir(dirname(target), { recursive: true })
-      await copyRange(input, dataStart, entry.size, total, target)
+      if (!folders.has(dirname(target))) {
+        await mkdir(dirname(target), { recursive: true })
+        folders.add(dirname(target))
+      }
+      written.set(relative, await copyRange(input, dataStart, entry.size, total, target))
     }
   } finally {
     await input.close()
@@ -176,15 +180,29 @@ async function readExactly(input: FileHandle, position: number, length: number, 
   return buffer
 }
 
-async function copyRange(input: FileHandle, start: number, size: number, total: number, target: string) {
+export interface UnpackedFile {
+  size: number
+  sha256: string
+}
+
+async function copyRange(
+  input: FileHandle,
+  start: number,
+  size: number,
+  total: number,
+  target: string
+): Promise<UnpackedFile> {
   const out = await open(target, 'wx')
+  const hash = createHash('sha256')
   try {
     for (let done = 0; done < size;) {
       const chunk = await readExactly(input, start + done, Math.min(1 << 20, size - done), total)
+      hash.update(chunk)
       await out.write(chunk)
       done += chunk.length
     }
   } finally {
     await out.close()
   }
+  return { size, sha256: hash.digest('hex') }
 }
