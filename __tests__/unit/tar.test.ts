@@ -63,6 +63,25 @@ describe('packFiles and unpackFiles', () => {
     }
   })
 
+  it('keep order and bytes over thousands of files (reads run ahead, writes are batched)', async () => {
+    const root = place()
+    const files = new Map<string, Buffer>()
+    for (let i = 0; i < 2500; i++) files.set(`secrets/s-${i}.blob`, randomBytes((i * 7919) % 3000))
+    mkdirSync(join(root, 'secrets'))
+    for (const [file, data] of files) writeFileSync(join(root, file), data)
+    const tar = tarPath()
+    await packFiles(root, [...files.keys()], tar)
+    const unpacked = await unpackFiles(tar, place())
+    expect([...unpacked.keys()]).toEqual([...files.keys()])
+    for (const [file, data] of files) expect(unpacked.get(file)?.sha256).toBe(sha256Hex(data))
+  })
+
+  it('fail when a listed file is missing', async () => {
+    await expect(
+      packFiles(sourceFolder(), ['secrets/db-password.blob', 'secrets/gone.blob'], tarPath())
+    ).rejects.toThrow(/ENOENT/)
+  })
+
   it('write a tar that GNU tar lists and extracts identically', async () => {
     const tar = tarPath()
     await packFiles(sourceFolder(), Object.keys(FILES), tar)
