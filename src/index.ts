@@ -2,8 +2,8 @@ import { isMainThread, Worker } from 'node:worker_threads'
 
 /**
  * The young generation the step may use. V8 grows it up to 128 MB over a long backup although
- * little of it is live; capped at 24 MB, peak RSS at 10,000 items falls from about 305 to about
- * 205 MB at the same speed (docs/performance.md). An action cannot pass Node flags, so the step
+ * little of it is live; capped at 24 MB, peak RSS at 10,000 items falls from about 300 to about
+ * 220 MB at the same speed (docs/performance.md). An action cannot pass Node flags, so the step
  * runs in a worker thread, whose resourceLimits can set it.
  */
 export const YOUNG_GENERATION_MB = 24
