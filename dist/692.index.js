@@ -233,10 +233,18 @@ var external_node_stream_promises_ = __webpack_require__(46466);
 
 
 
+/** Makes the folder of `file` unless this set says it was made already (one mkdir per folder). */
+async function makeFolderOf(file, made) {
+    const folder = (0,external_node_path_.dirname)(file);
+    if (made.has(folder))
+        return;
+    await (0,promises_.mkdir)(folder, { recursive: true });
+    made.add(folder);
+}
 /** Writes blobs and the manifest into the backup folder, one file per blob as it arrives. */
 class BackupFolderWriter {
     root;
-    written = [];
+    blobs = [];
     folders = new Set();
     constructor(root) {
         this.root = root;
@@ -244,14 +252,10 @@ class BackupFolderWriter {
     /** Writes one blob (via a temporary name, so a killed run never leaves a half blob under a good name). */
     async writeBlob(file, bytes) {
         const target = this.resolveInside(file);
-        const folder = (0,external_node_path_.dirname)(target);
-        if (!this.folders.has(folder)) {
-            await (0,promises_.mkdir)(folder, { recursive: true });
-            this.folders.add(folder);
-        }
+        await makeFolderOf(target, this.folders);
         await (0,promises_.writeFile)(`${target}.partial`, bytes);
         await (0,promises_.rename)(`${target}.partial`, target);
-        this.written.push(target);
+        this.blobs.push(file);
         return { size: bytes.length, sha256: sha256Hex(bytes) };
     }
     /** Writes `manifest.json` and returns its path and SHA-256. */
@@ -266,12 +270,11 @@ class BackupFolderWriter {
                 yield chunk;
             }
         }, (0,external_node_fs_.createWriteStream)(path));
-        this.written.push(path);
         return { path, sha256: hash.digest('hex') };
     }
-    /** Absolute paths of every file written, for the artifact upload (stale files are not uploaded). */
-    files() {
-        return [...this.written];
+    /** The blobs written, relative to the folder, for the artifact upload (stale files are not uploaded). */
+    blobFiles() {
+        return [...this.blobs];
     }
     resolveInside(file) {
         return resolveInside(this.root, file);
@@ -303,8 +306,8 @@ async function verifyBackupFolder(root, expectedManifestSha256, measured) {
     const realRoot = await (0,promises_.realpath)(root);
     const check = async (item) => {
         try {
-            resolveInside(root, item.file);
-            const found = measured ? measured.get(item.file) : await measureFile(root, realRoot, item.file);
+            const path = resolveInside(root, item.file);
+            const found = measured ? measured.get(item.file) : await measureFile(path, realRoot);
             if (!found)
                 return [`${item.file} is missing`];
             if (found === 'not regular')
@@ -328,8 +331,7 @@ async function verifyBackupFolder(root, expectedManifestSha256, measured) {
     return { manifest, manifestSha256, problems };
 }
 /** Size and SHA-256 of a file in the folder, undefined when absent, 'not regular' for links and the like. */
-async function measureFile(root, realRoot, file) {
-    const path = resolveInside(root, file);
+async function measureFile(path, realRoot) {
     const info = await (0,promises_.lstat)(path).catch((error) => {
         if (error.code === 'ENOENT')
             return undefined;
@@ -361,6 +363,8 @@ async function hashFile(path) {
  */
 const BLOCK = 512;
 const EMPTY = Buffer.alloc(BLOCK);
+/** Files read ahead while packing: one at a time, the file system's round trips took 0.4 ms a blob. */
+const READ_AHEAD = 16;
 function octal(value, width) {
     return value.toString(8).padStart(width - 1, '0') + '\0';
 }
@@ -412,15 +416,15 @@ function padded(data) {
 async function packFiles(root, files, target) {
     const out = await (0,promises_.open)(target, 'wx');
     const mtime = Math.floor(Date.now() / 1000);
-    // Reads run 16 ahead and writes go out about 1 MiB at a time: one file at a time, the file
-    // system's round trips took 0.4 ms per blob.
-    const reads = files.map((file, i) => (i < 16 ? (0,promises_.readFile)(resolveInside(root, file)) : undefined));
+    // Reads run ahead and writes go out about 1 MiB at a time.
+    const reads = files.map((file, i) => (i < READ_AHEAD ? (0,promises_.readFile)(resolveInside(root, file)) : undefined));
     let pending = [];
     let pendingBytes = 0;
     try {
         for (let i = 0; i < files.length; i++) {
-            if (i + 16 < files.length)
-                reads[i + 16] = (0,promises_.readFile)(resolveInside(root, files[i + 16]));
+            const ahead = i + READ_AHEAD;
+            if (ahead < files.length)
+                reads[ahead] = (0,promises_.readFile)(resolveInside(root, files[ahead]));
             const data = await reads[i];
             reads[i] = undefined;
             pending.push(...fileHeaders(files[i], data.length, mtime), padded(data));
@@ -515,10 +519,7 @@ async function unpackFiles(tar, root) {
             const relative = external_node_path_.posix.normalize(path);
             if (written.has(relative))
                 throw new Error(`the tar holds '${path}' twice`);
-            if (!folders.has((0,external_node_path_.dirname)(target))) {
-                await (0,promises_.mkdir)((0,external_node_path_.dirname)(target), { recursive: true });
-                folders.add((0,external_node_path_.dirname)(target));
-            }
+            await makeFolderOf(target, folders);
             written.set(relative, await copyRange(input, dataStart, entry.size, total, target));
         }
     }
@@ -572,16 +573,15 @@ function artifactUrl(env, id) {
     return `${server}/${env.GITHUB_REPOSITORY ?? ''}/actions/runs/${env.GITHUB_RUN_ID ?? ''}/artifacts/${id}`;
 }
 /**
- * Uploads the written files of the backup folder as one artifact: `manifest.json` and `blobs.tar`
- * (the blobs under their folder paths), staged in a temporary folder removed afterwards.
+ * Uploads the backup folder as one artifact: `manifest.json` and `blobs.tar` (the written blobs,
+ * relative paths, under those paths), staged in a temporary folder removed afterwards.
  */
-async function uploadBackup(root, files, settings, env = process.env, client = new lib_artifact/* DefaultArtifactClient */.t9()) {
+async function uploadBackup(root, blobs, settings, env = process.env, client = new lib_artifact/* DefaultArtifactClient */.t9()) {
     const temp = env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
     await (0,promises_.mkdir)(temp, { recursive: true });
     const stage = await (0,promises_.mkdtemp)((0,external_node_path_.join)(temp, 'keyvault-backup-upload-'));
     let result;
     try {
-        const blobs = files.map(f => (0,external_node_path_.relative)(root, f).split(external_node_path_.sep).join('/')).filter(f => f !== MANIFEST_FILE);
         await packFiles(root, blobs, (0,external_node_path_.join)(stage, BLOBS_ARCHIVE));
         await (0,promises_.copyFile)((0,external_node_path_.join)(root, MANIFEST_FILE), (0,external_node_path_.join)(stage, MANIFEST_FILE));
         const staged = [(0,external_node_path_.join)(stage, MANIFEST_FILE), (0,external_node_path_.join)(stage, BLOBS_ARCHIVE)];
@@ -693,7 +693,69 @@ function formatTags(tags) {
         .join(', ');
 }
 
+;// CONCATENATED MODULE: ./src/core/errors.ts
+
+/** The message of anything thrown, including non-Error values, on one safe line. */
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message || error.name;
+    if (typeof error === 'string')
+        return error;
+    try {
+        return JSON.stringify(error) ?? String(error);
+    }
+    catch {
+        return String(error);
+    }
+}
+// Built-in roles that grant each data action family (besides Key Vault Administrator).
+const OFFICER_ROLE = {
+    secrets: 'Key Vault Secrets Officer',
+    keys: 'Key Vault Crypto Officer',
+    certificates: 'Key Vault Certificates Officer'
+};
+/** The data action an operation needs on an RBAC vault. */
+function requiredDataAction(type, operation) {
+    const verb = operation === 'list'
+        ? type === 'secrets'
+            ? 'readMetadata/action'
+            : 'read'
+        : operation === 'delete'
+            ? 'delete'
+            : `${operation}/action`;
+    return `Microsoft.KeyVault/vaults/${type}/${verb}`;
+}
+/**
+ * Explains a failed vault call in words a user can act on. A 403 names the missing data action (or
+ * access-policy permission) and the role that grants it, taken from the service's own message when
+ * it says (`Action: '...'` on RBAC vaults, `does not have secrets backup permission` on access-policy
+ * vaults) and otherwise from the operation we attempted.
+ */
+function describeVaultError(error, type, operation) {
+    const shape = (typeof error === 'object' && error !== null ? error : {});
+    const message = escapeLog(errorMessage(error).split('\n')[0]);
+    if (shape.statusCode !== 403) {
+        const status = shape.statusCode ? ` (${shape.statusCode}${shape.code ? ` ${shape.code}` : ''})` : '';
+        return `${message}${status}`;
+    }
+    if (/associated with a certificate/i.test(message)) {
+        return `${message} (403: back up the certificate instead; it covers this item)`;
+    }
+    const policy = /does not have (\w+) (\w+) permission/i.exec(message);
+    if (policy) {
+        const [, family, permission] = policy;
+        return (`Permission denied: the vault's access policy for this identity lacks the '${permission}' permission ` +
+            `on ${family}. Add it under the vault's Access policies, or move the vault to RBAC and grant ` +
+            `'${OFFICER_ROLE[type]}'. Service said: ${message}`);
+    }
+    const action = /Action:\s*'([^']+)'/i.exec(message)?.[1] ?? requiredDataAction(type, operation);
+    return (`Permission denied: the identity lacks the data action '${action}' on this vault. Grant the role ` +
+        `'${OFFICER_ROLE[type]}' (or 'Key Vault Administrator'), or a custom role with that data action ` +
+        `(see the README's least-privilege role). Service said: ${message}`);
+}
+
 ;// CONCATENATED MODULE: ./src/adapters/auth.ts
+
 
 
 
@@ -768,7 +830,7 @@ function maskingCredential(inner, setSecret) {
 }
 /** Explains sign-in failures (AADSTS codes) in terms of what to fix; undefined for other errors. */
 function explainSignInError(error, settings, claims) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     const seen = claims
         ? `The GitHub token had issuer '${escapeLog(String(claims.iss))}', subject '${escapeLog(String(claims.sub))}' ` +
             `and audience '${escapeLog(String(claims.aud))}'. `
@@ -977,29 +1039,26 @@ function renderRestoreSummary(report, limit = SUMMARY_ITEM_LIMIT) {
 
 
 
+
 /** Writes the backup report to the job summary; never throws (the summary must not mask the real error). */
 async function writeJobSummary(report) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    try {
-        await core/* summary */.z.addRaw(renderBackupSummary(report), true).write();
-    }
-    catch (error) {
-        core/* warning */.$e(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    await writeSummary(() => renderBackupSummary(report), false);
 }
 /**
  * Writes the restore report to the job summary, replacing what this step wrote before: the plan goes
  * in before any write, and the final table (with outcomes) replaces it at the end. Never throws.
  */
 async function writeRestoreSummary(report) {
+    await writeSummary(() => renderRestoreSummary(report), true);
+}
+async function writeSummary(render, overwrite) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
     try {
-        await core/* summary */.z.emptyBuffer().addRaw(renderRestoreSummary(report), true).write({ overwrite: true });
+        await core/* summary */.z.emptyBuffer().addRaw(render(), true).write({ overwrite });
     }
     catch (error) {
-        core/* warning */.$e(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
+        core/* warning */.$e(`Could not write the job summary: ${errorMessage(error)}`);
     }
 }
 
@@ -1332,67 +1391,6 @@ class KeyVaultWriter {
         else
             await this.clients.certificates.beginRecoverDeletedCertificate(name);
     }
-}
-
-;// CONCATENATED MODULE: ./src/core/errors.ts
-
-/** The message of anything thrown, including non-Error values, on one safe line. */
-function errorMessage(error) {
-    if (error instanceof Error)
-        return error.message || error.name;
-    if (typeof error === 'string')
-        return error;
-    try {
-        return JSON.stringify(error) ?? String(error);
-    }
-    catch {
-        return String(error);
-    }
-}
-// Built-in roles that grant each data action family (besides Key Vault Administrator).
-const OFFICER_ROLE = {
-    secrets: 'Key Vault Secrets Officer',
-    keys: 'Key Vault Crypto Officer',
-    certificates: 'Key Vault Certificates Officer'
-};
-/** The data action an operation needs on an RBAC vault. */
-function requiredDataAction(type, operation) {
-    const verb = operation === 'list'
-        ? type === 'secrets'
-            ? 'readMetadata/action'
-            : 'read'
-        : operation === 'delete'
-            ? 'delete'
-            : `${operation}/action`;
-    return `Microsoft.KeyVault/vaults/${type}/${verb}`;
-}
-/**
- * Explains a failed vault call in words a user can act on. A 403 names the missing data action (or
- * access-policy permission) and the role that grants it, taken from the service's own message when
- * it says (`Action: '...'` on RBAC vaults, `does not have secrets backup permission` on access-policy
- * vaults) and otherwise from the operation we attempted.
- */
-function describeVaultError(error, type, operation) {
-    const shape = (typeof error === 'object' && error !== null ? error : {});
-    const message = escapeLog(errorMessage(error).split('\n')[0]);
-    if (shape.statusCode !== 403) {
-        const status = shape.statusCode ? ` (${shape.statusCode}${shape.code ? ` ${shape.code}` : ''})` : '';
-        return `${message}${status}`;
-    }
-    if (/associated with a certificate/i.test(message)) {
-        return `${message} (403: back up the certificate instead; it covers this item)`;
-    }
-    const policy = /does not have (\w+) (\w+) permission/i.exec(message);
-    if (policy) {
-        const [, family, permission] = policy;
-        return (`Permission denied: the vault's access policy for this identity lacks the '${permission}' permission ` +
-            `on ${family}. Add it under the vault's Access policies, or move the vault to RBAC and grant ` +
-            `'${OFFICER_ROLE[type]}'. Service said: ${message}`);
-    }
-    const action = /Action:\s*'([^']+)'/i.exec(message)?.[1] ?? requiredDataAction(type, operation);
-    return (`Permission denied: the identity lacks the data action '${action}' on this vault. Grant the role ` +
-        `'${OFFICER_ROLE[type]}' (or 'Key Vault Administrator'), or a custom role with that data action ` +
-        `(see the README's least-privilege role). Service said: ${message}`);
 }
 
 ;// CONCATENATED MODULE: ./src/core/paging.ts
@@ -2044,7 +2042,7 @@ async function backupVault(settings, deps) {
         items: result.items
     };
     if (!folder)
-        return { report, files: [] };
+        return { report, blobs: [] };
     const manifest = buildManifest({
         tool: { name: TOOL_NAME, version: TOOL_VERSION },
         createdAt,
@@ -2065,7 +2063,7 @@ async function backupVault(settings, deps) {
     const written = await folder.writeManifest(manifest);
     report.manifestSha256 = written.sha256;
     report.backupPath = settings.path;
-    return { report, files: folder.files() };
+    return { report, blobs: folder.blobFiles() };
 }
 
 ;// CONCATENATED MODULE: ./src/core/cloud.ts
@@ -2631,7 +2629,7 @@ async function backupStep(inputs) {
         report = job.report;
         if (inputs.upload && !inputs.dryRun) {
             const { artifactName: name, retentionDays, compressionLevel } = inputs;
-            const artifact = await uploadBackup(inputs.path, job.files, { name, retentionDays, compressionLevel });
+            const artifact = await uploadBackup(inputs.path, job.blobs, { name, retentionDays, compressionLevel });
             report.artifact = { name, ...artifact };
             core/* info */.pq(`Uploaded artifact '${name}' (id ${artifact.id}, ${artifact.size} bytes): ${artifact.url}`);
         }
@@ -2658,8 +2656,11 @@ async function backupStep(inputs) {
 
 
 
+
 /** A manifest larger than this cannot come from a real vault (25,000 items take a few MiB). */
 const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+/** lstat, or undefined when the path cannot be read (absent, most often). */
+const statOf = (path) => (0,promises_.lstat)(path).catch(() => undefined);
 /** Every file under root, relative with forward slashes (symlinks are listed, not followed). */
 async function listFiles(root) {
     const entries = await (0,promises_.readdir)(root, { recursive: true, withFileTypes: true });
@@ -2674,7 +2675,7 @@ async function listFiles(root) {
 async function unpackBackup(root, workDir) {
     await (0,promises_.mkdir)(workDir, { recursive: true });
     const folder = await (0,promises_.mkdtemp)((0,external_node_path_.join)(workDir, 'unpacked-'));
-    if ((await (0,promises_.lstat)((0,external_node_path_.join)(root, MANIFEST_FILE)).catch(() => undefined))?.isFile()) {
+    if ((await statOf((0,external_node_path_.join)(root, MANIFEST_FILE)))?.isFile()) {
         await (0,promises_.copyFile)((0,external_node_path_.join)(root, MANIFEST_FILE), (0,external_node_path_.join)(folder, MANIFEST_FILE));
     }
     return { folder, files: await unpackFiles((0,external_node_path_.join)(root, BLOBS_ARCHIVE), folder) };
@@ -2693,7 +2694,7 @@ async function verifyForRestore(source, workDir) {
     let root = source;
     // Unpacking measured every blob (and made only regular files in a fresh folder): no second read.
     let measured;
-    if ((await (0,promises_.lstat)((0,external_node_path_.join)(source, BLOBS_ARCHIVE)).catch(() => undefined))?.isFile()) {
+    if ((await statOf((0,external_node_path_.join)(source, BLOBS_ARCHIVE)))?.isFile()) {
         const extra = (await listFiles(source)).filter(f => f !== MANIFEST_FILE && f !== BLOBS_ARCHIVE);
         if (extra.length > 0)
             fail(extra.map(f => `${f} is not listed in the manifest`));
@@ -2702,11 +2703,11 @@ async function verifyForRestore(source, workDir) {
             ({ folder: root, files: measured } = await unpackBackup(source, workDir));
         }
         catch (error) {
-            fail([`${BLOBS_ARCHIVE}: ${error instanceof Error ? error.message : String(error)}`]);
+            fail([`${BLOBS_ARCHIVE}: ${errorMessage(error)}`]);
         }
     }
     const manifestPath = (0,external_node_path_.join)(root, MANIFEST_FILE);
-    const info = await (0,promises_.lstat)(manifestPath).catch(() => undefined);
+    const info = await statOf(manifestPath);
     if (!info?.isFile())
         fail([`${MANIFEST_FILE} is missing (is this a keyvault-backup folder or artifact?)`]);
     if (info.size > MAX_MANIFEST_BYTES) {
@@ -2717,7 +2718,7 @@ async function verifyForRestore(source, workDir) {
         verification = await verifyBackupFolder(root, undefined, measured);
     }
     catch (error) {
-        return fail([error instanceof Error ? error.message : String(error)]);
+        return fail([errorMessage(error)]);
     }
     const listed = new Set([MANIFEST_FILE, ...verification.manifest.items.map(i => i.file)]);
     const extra = (await listFiles(root)).filter(f => !listed.has(f));

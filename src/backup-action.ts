@@ -24,7 +24,7 @@ export async function backupStep(inputs: ActionInputs): Promise<void> {
     report = job.report
     if (inputs.upload && !inputs.dryRun) {
       const { artifactName: name, retentionDays, compressionLevel } = inputs
-      const artifact = await uploadBackup(inputs.path, job.files, { name, retentionDays, compressionLevel })
+      const artifact = await uploadBackup(inputs.path, job.blobs, { name, retentionDays, compressionLevel })
       report.artifact = { name, ...artifact }
       core.info(`Uploaded artifact '${name}' (id ${artifact.id}, ${artifact.size} bytes): ${artifact.url}`)
     }

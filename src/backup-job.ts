@@ -25,8 +25,8 @@ export interface BackupJobDeps {
 
 export interface BackupJobResult {
   report: BackupReport
-  /** Absolute paths of manifest.json and the blobs (empty in a dry run). */
-  files: string[]
+  /** The blobs written, relative to the folder beside manifest.json (empty in a dry run). */
+  blobs: string[]
 }
 
 /**
@@ -71,7 +71,7 @@ export async function backupVault(settings: BackupSettings, deps: BackupJobDeps)
     outcomes: result.outcomes,
     items: result.items
   }
-  if (!folder) return { report, files: [] }
+  if (!folder) return { report, blobs: [] }
 
   const manifest = buildManifest({
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
@@ -93,5 +93,5 @@ export async function backupVault(settings: BackupSettings, deps: BackupJobDeps)
   const written = await folder.writeManifest(manifest)
   report.manifestSha256 = written.sha256
   report.backupPath = settings.path
-  return { report, files: folder.files() }
+  return { report, blobs: folder.blobFiles() }
 }

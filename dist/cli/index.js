@@ -69935,7 +69935,101 @@ function getDefaultAzureCredential() {
 }
 
 //# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./src/core/text.ts
+/**
+ * Makes free text (tag values, content types, service messages) safe for one log line: control
+ * characters become visible escapes, so a newline cannot start a `::workflow-command::` line, and
+ * `::` is broken up in case a runner ever parses mid-line.
+ */
+function text_escapeLog(text) {
+    return text
+        .replace(CONTROL, ch => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)
+        .replace(/::/g, ':\u200b:');
+}
+// Matching control characters is the point here.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/g;
+/**
+ * Makes free text safe inside a Markdown table cell of the job summary: HTML is escaped, Markdown
+ * punctuation is backslash-escaped and line breaks are flattened, so text renders as text.
+ */
+function text_escapeMarkdown(text) {
+    return text_escapeLog(text)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/[\\`*_{}[\]()#+!|~]/g, ch => `\\${ch}`);
+}
+/** Formats tags as `k=v, k=v`, escaped for a log line. */
+function formatTags(tags) {
+    return Object.entries(tags)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(', ');
+}
+
+;// CONCATENATED MODULE: ./src/core/errors.ts
+
+/** The message of anything thrown, including non-Error values, on one safe line. */
+function errors_errorMessage(error) {
+    if (error instanceof Error)
+        return error.message || error.name;
+    if (typeof error === 'string')
+        return error;
+    try {
+        return JSON.stringify(error) ?? String(error);
+    }
+    catch {
+        return String(error);
+    }
+}
+// Built-in roles that grant each data action family (besides Key Vault Administrator).
+const OFFICER_ROLE = {
+    secrets: 'Key Vault Secrets Officer',
+    keys: 'Key Vault Crypto Officer',
+    certificates: 'Key Vault Certificates Officer'
+};
+/** The data action an operation needs on an RBAC vault. */
+function requiredDataAction(type, operation) {
+    const verb = operation === 'list'
+        ? type === 'secrets'
+            ? 'readMetadata/action'
+            : 'read'
+        : operation === 'delete'
+            ? 'delete'
+            : `${operation}/action`;
+    return `Microsoft.KeyVault/vaults/${type}/${verb}`;
+}
+/**
+ * Explains a failed vault call in words a user can act on. A 403 names the missing data action (or
+ * access-policy permission) and the role that grants it, taken from the service's own message when
+ * it says (`Action: '...'` on RBAC vaults, `does not have secrets backup permission` on access-policy
+ * vaults) and otherwise from the operation we attempted.
+ */
+function describeVaultError(error, type, operation) {
+    const shape = (typeof error === 'object' && error !== null ? error : {});
+    const message = text_escapeLog(errors_errorMessage(error).split('\n')[0]);
+    if (shape.statusCode !== 403) {
+        const status = shape.statusCode ? ` (${shape.statusCode}${shape.code ? ` ${shape.code}` : ''})` : '';
+        return `${message}${status}`;
+    }
+    if (/associated with a certificate/i.test(message)) {
+        return `${message} (403: back up the certificate instead; it covers this item)`;
+    }
+    const policy = /does not have (\w+) (\w+) permission/i.exec(message);
+    if (policy) {
+        const [, family, permission] = policy;
+        return (`Permission denied: the vault's access policy for this identity lacks the '${permission}' permission ` +
+            `on ${family}. Add it under the vault's Access policies, or move the vault to RBAC and grant ` +
+            `'${OFFICER_ROLE[type]}'. Service said: ${message}`);
+    }
+    const action = /Action:\s*'([^']+)'/i.exec(message)?.[1] ?? requiredDataAction(type, operation);
+    return (`Permission denied: the identity lacks the data action '${action}' on this vault. Grant the role ` +
+        `'${OFFICER_ROLE[type]}' (or 'Key Vault Administrator'), or a custom role with that data action ` +
+        `(see the README's least-privilege role). Service said: ${message}`);
+}
+
 ;// CONCATENATED MODULE: ./src/adapters/auth.ts
+
 
 
 
@@ -70010,7 +70104,7 @@ function maskingCredential(inner, setSecret) {
 }
 /** Explains sign-in failures (AADSTS codes) in terms of what to fix; undefined for other errors. */
 function explainSignInError(error, settings, claims) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     const seen = claims
         ? `The GitHub token had issuer '${escapeLog(String(claims.iss))}', subject '${escapeLog(String(claims.sub))}' ` +
             `and audience '${escapeLog(String(claims.aud))}'. `
@@ -70237,10 +70331,18 @@ function parseManifest(text) {
 
 
 
+/** Makes the folder of `file` unless this set says it was made already (one mkdir per folder). */
+async function makeFolderOf(file, made) {
+    const folder = (0,external_node_path_.dirname)(file);
+    if (made.has(folder))
+        return;
+    await (0,promises_.mkdir)(folder, { recursive: true });
+    made.add(folder);
+}
 /** Writes blobs and the manifest into the backup folder, one file per blob as it arrives. */
 class BackupFolderWriter {
     root;
-    written = [];
+    blobs = [];
     folders = new Set();
     constructor(root) {
         this.root = root;
@@ -70248,14 +70350,10 @@ class BackupFolderWriter {
     /** Writes one blob (via a temporary name, so a killed run never leaves a half blob under a good name). */
     async writeBlob(file, bytes) {
         const target = this.resolveInside(file);
-        const folder = (0,external_node_path_.dirname)(target);
-        if (!this.folders.has(folder)) {
-            await (0,promises_.mkdir)(folder, { recursive: true });
-            this.folders.add(folder);
-        }
+        await makeFolderOf(target, this.folders);
         await (0,promises_.writeFile)(`${target}.partial`, bytes);
         await (0,promises_.rename)(`${target}.partial`, target);
-        this.written.push(target);
+        this.blobs.push(file);
         return { size: bytes.length, sha256: sha256Hex(bytes) };
     }
     /** Writes `manifest.json` and returns its path and SHA-256. */
@@ -70270,12 +70368,11 @@ class BackupFolderWriter {
                 yield chunk;
             }
         }, (0,external_node_fs_.createWriteStream)(path));
-        this.written.push(path);
         return { path, sha256: hash.digest('hex') };
     }
-    /** Absolute paths of every file written, for the artifact upload (stale files are not uploaded). */
-    files() {
-        return [...this.written];
+    /** The blobs written, relative to the folder, for the artifact upload (stale files are not uploaded). */
+    blobFiles() {
+        return [...this.blobs];
     }
     resolveInside(file) {
         return folder_resolveInside(this.root, file);
@@ -70307,8 +70404,8 @@ async function verifyBackupFolder(root, expectedManifestSha256, measured) {
     const realRoot = await (0,promises_.realpath)(root);
     const check = async (item) => {
         try {
-            folder_resolveInside(root, item.file);
-            const found = measured ? measured.get(item.file) : await measureFile(root, realRoot, item.file);
+            const path = folder_resolveInside(root, item.file);
+            const found = measured ? measured.get(item.file) : await measureFile(path, realRoot);
             if (!found)
                 return [`${item.file} is missing`];
             if (found === 'not regular')
@@ -70332,8 +70429,7 @@ async function verifyBackupFolder(root, expectedManifestSha256, measured) {
     return { manifest, manifestSha256, problems };
 }
 /** Size and SHA-256 of a file in the folder, undefined when absent, 'not regular' for links and the like. */
-async function measureFile(root, realRoot, file) {
-    const path = folder_resolveInside(root, file);
+async function measureFile(path, realRoot) {
     const info = await (0,promises_.lstat)(path).catch((error) => {
         if (error.code === 'ENOENT')
             return undefined;
@@ -83246,99 +83342,6 @@ class KeyVaultWriter {
     }
 }
 
-;// CONCATENATED MODULE: ./src/core/text.ts
-/**
- * Makes free text (tag values, content types, service messages) safe for one log line: control
- * characters become visible escapes, so a newline cannot start a `::workflow-command::` line, and
- * `::` is broken up in case a runner ever parses mid-line.
- */
-function text_escapeLog(text) {
-    return text
-        .replace(CONTROL, ch => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)
-        .replace(/::/g, ':\u200b:');
-}
-// Matching control characters is the point here.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/g;
-/**
- * Makes free text safe inside a Markdown table cell of the job summary: HTML is escaped, Markdown
- * punctuation is backslash-escaped and line breaks are flattened, so text renders as text.
- */
-function text_escapeMarkdown(text) {
-    return text_escapeLog(text)
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/[\\`*_{}[\]()#+!|~]/g, ch => `\\${ch}`);
-}
-/** Formats tags as `k=v, k=v`, escaped for a log line. */
-function formatTags(tags) {
-    return Object.entries(tags)
-        .map(([key, value]) => `${key}=${value}`)
-        .join(', ');
-}
-
-;// CONCATENATED MODULE: ./src/core/errors.ts
-
-/** The message of anything thrown, including non-Error values, on one safe line. */
-function errorMessage(error) {
-    if (error instanceof Error)
-        return error.message || error.name;
-    if (typeof error === 'string')
-        return error;
-    try {
-        return JSON.stringify(error) ?? String(error);
-    }
-    catch {
-        return String(error);
-    }
-}
-// Built-in roles that grant each data action family (besides Key Vault Administrator).
-const OFFICER_ROLE = {
-    secrets: 'Key Vault Secrets Officer',
-    keys: 'Key Vault Crypto Officer',
-    certificates: 'Key Vault Certificates Officer'
-};
-/** The data action an operation needs on an RBAC vault. */
-function requiredDataAction(type, operation) {
-    const verb = operation === 'list'
-        ? type === 'secrets'
-            ? 'readMetadata/action'
-            : 'read'
-        : operation === 'delete'
-            ? 'delete'
-            : `${operation}/action`;
-    return `Microsoft.KeyVault/vaults/${type}/${verb}`;
-}
-/**
- * Explains a failed vault call in words a user can act on. A 403 names the missing data action (or
- * access-policy permission) and the role that grants it, taken from the service's own message when
- * it says (`Action: '...'` on RBAC vaults, `does not have secrets backup permission` on access-policy
- * vaults) and otherwise from the operation we attempted.
- */
-function describeVaultError(error, type, operation) {
-    const shape = (typeof error === 'object' && error !== null ? error : {});
-    const message = text_escapeLog(errorMessage(error).split('\n')[0]);
-    if (shape.statusCode !== 403) {
-        const status = shape.statusCode ? ` (${shape.statusCode}${shape.code ? ` ${shape.code}` : ''})` : '';
-        return `${message}${status}`;
-    }
-    if (/associated with a certificate/i.test(message)) {
-        return `${message} (403: back up the certificate instead; it covers this item)`;
-    }
-    const policy = /does not have (\w+) (\w+) permission/i.exec(message);
-    if (policy) {
-        const [, family, permission] = policy;
-        return (`Permission denied: the vault's access policy for this identity lacks the '${permission}' permission ` +
-            `on ${family}. Add it under the vault's Access policies, or move the vault to RBAC and grant ` +
-            `'${OFFICER_ROLE[type]}'. Service said: ${message}`);
-    }
-    const action = /Action:\s*'([^']+)'/i.exec(message)?.[1] ?? requiredDataAction(type, operation);
-    return (`Permission denied: the identity lacks the data action '${action}' on this vault. Grant the role ` +
-        `'${OFFICER_ROLE[type]}' (or 'Key Vault Administrator'), or a custom role with that data action ` +
-        `(see the README's least-privilege role). Service said: ${message}`);
-}
-
 ;// CONCATENATED MODULE: ./src/core/paging.ts
 /**
  * Walks a listing page by page. Each page is one call under the rate controller, so a 503 or a
@@ -84017,7 +84020,7 @@ async function backupVault(settings, deps) {
         items: result.items
     };
     if (!folder)
-        return { report, files: [] };
+        return { report, blobs: [] };
     const manifest = buildManifest({
         tool: { name: TOOL_NAME, version: TOOL_VERSION },
         createdAt,
@@ -84038,7 +84041,7 @@ async function backupVault(settings, deps) {
     const written = await folder.writeManifest(manifest);
     report.manifestSha256 = written.sha256;
     report.backupPath = settings.path;
-    return { report, files: folder.files() };
+    return { report, blobs: folder.blobFiles() };
 }
 
 ;// CONCATENATED MODULE: ./src/core/outcomes.ts
@@ -84729,6 +84732,8 @@ function restoreFailureMessage(report, shown = 5) {
  */
 const BLOCK = 512;
 const EMPTY = Buffer.alloc(BLOCK);
+/** Files read ahead while packing: one at a time, the file system's round trips took 0.4 ms a blob. */
+const READ_AHEAD = 16;
 function octal(value, width) {
     return value.toString(8).padStart(width - 1, '0') + '\0';
 }
@@ -84780,15 +84785,15 @@ function padded(data) {
 async function packFiles(root, files, target) {
     const out = await open(target, 'wx');
     const mtime = Math.floor(Date.now() / 1000);
-    // Reads run 16 ahead and writes go out about 1 MiB at a time: one file at a time, the file
-    // system's round trips took 0.4 ms per blob.
-    const reads = files.map((file, i) => (i < 16 ? readFile(resolveInside(root, file)) : undefined));
+    // Reads run ahead and writes go out about 1 MiB at a time.
+    const reads = files.map((file, i) => (i < READ_AHEAD ? readFile(resolveInside(root, file)) : undefined));
     let pending = [];
     let pendingBytes = 0;
     try {
         for (let i = 0; i < files.length; i++) {
-            if (i + 16 < files.length)
-                reads[i + 16] = readFile(resolveInside(root, files[i + 16]));
+            const ahead = i + READ_AHEAD;
+            if (ahead < files.length)
+                reads[ahead] = readFile(resolveInside(root, files[ahead]));
             const data = await reads[i];
             reads[i] = undefined;
             pending.push(...fileHeaders(files[i], data.length, mtime), padded(data));
@@ -84883,10 +84888,7 @@ async function unpackFiles(tar, root) {
             const relative = external_node_path_.posix.normalize(path);
             if (written.has(relative))
                 throw new Error(`the tar holds '${path}' twice`);
-            if (!folders.has((0,external_node_path_.dirname)(target))) {
-                await (0,promises_.mkdir)((0,external_node_path_.dirname)(target), { recursive: true });
-                folders.add((0,external_node_path_.dirname)(target));
-            }
+            await makeFolderOf(target, folders);
             written.set(relative, await copyRange(input, dataStart, entry.size, total, target));
         }
     }
@@ -84932,8 +84934,11 @@ async function copyRange(input, start, size, total, target) {
 
 
 
+
 /** A manifest larger than this cannot come from a real vault (25,000 items take a few MiB). */
 const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+/** lstat, or undefined when the path cannot be read (absent, most often). */
+const statOf = (path) => (0,promises_.lstat)(path).catch(() => undefined);
 /** Every file under root, relative with forward slashes (symlinks are listed, not followed). */
 async function listFiles(root) {
     const entries = await (0,promises_.readdir)(root, { recursive: true, withFileTypes: true });
@@ -84948,7 +84953,7 @@ async function listFiles(root) {
 async function unpackBackup(root, workDir) {
     await (0,promises_.mkdir)(workDir, { recursive: true });
     const folder = await (0,promises_.mkdtemp)((0,external_node_path_.join)(workDir, 'unpacked-'));
-    if ((await (0,promises_.lstat)((0,external_node_path_.join)(root, MANIFEST_FILE)).catch(() => undefined))?.isFile()) {
+    if ((await statOf((0,external_node_path_.join)(root, MANIFEST_FILE)))?.isFile()) {
         await (0,promises_.copyFile)((0,external_node_path_.join)(root, MANIFEST_FILE), (0,external_node_path_.join)(folder, MANIFEST_FILE));
     }
     return { folder, files: await unpackFiles((0,external_node_path_.join)(root, BLOBS_ARCHIVE), folder) };
@@ -84967,7 +84972,7 @@ async function verifyForRestore(source, workDir) {
     let root = source;
     // Unpacking measured every blob (and made only regular files in a fresh folder): no second read.
     let measured;
-    if ((await (0,promises_.lstat)((0,external_node_path_.join)(source, BLOBS_ARCHIVE)).catch(() => undefined))?.isFile()) {
+    if ((await statOf((0,external_node_path_.join)(source, BLOBS_ARCHIVE)))?.isFile()) {
         const extra = (await listFiles(source)).filter(f => f !== MANIFEST_FILE && f !== BLOBS_ARCHIVE);
         if (extra.length > 0)
             fail(extra.map(f => `${f} is not listed in the manifest`));
@@ -84976,11 +84981,11 @@ async function verifyForRestore(source, workDir) {
             ({ folder: root, files: measured } = await unpackBackup(source, workDir));
         }
         catch (error) {
-            fail([`${BLOBS_ARCHIVE}: ${error instanceof Error ? error.message : String(error)}`]);
+            fail([`${BLOBS_ARCHIVE}: ${errors_errorMessage(error)}`]);
         }
     }
     const manifestPath = (0,external_node_path_.join)(root, MANIFEST_FILE);
-    const info = await (0,promises_.lstat)(manifestPath).catch(() => undefined);
+    const info = await statOf(manifestPath);
     if (!info?.isFile())
         fail([`${MANIFEST_FILE} is missing (is this a keyvault-backup folder or artifact?)`]);
     if (info.size > MAX_MANIFEST_BYTES) {
@@ -84991,7 +84996,7 @@ async function verifyForRestore(source, workDir) {
         verification = await verifyBackupFolder(root, undefined, measured);
     }
     catch (error) {
-        return fail([error instanceof Error ? error.message : String(error)]);
+        return fail([errors_errorMessage(error)]);
     }
     const listed = new Set([MANIFEST_FILE, ...verification.manifest.items.map(i => i.file)]);
     const extra = (await listFiles(root)).filter(f => !listed.has(f));
@@ -85184,7 +85189,7 @@ async function executeRestore(deps, items, plan, policy) {
                 catch (error) {
                     if (error instanceof ForeignWorldError)
                         foreign = error.message;
-                    outcomes[i] = { ...plan[i], status: 'failed', reason: errorMessage(error) };
+                    outcomes[i] = { ...plan[i], status: 'failed', reason: errors_errorMessage(error) };
                 }
                 deps.log.info(outcomeLine(outcomes[i]));
             }
@@ -85270,12 +85275,12 @@ async function restoreWithRetry(deps, item) {
             return { done: 'restored' };
         }
         catch (error) {
-            if (isStatus(error, 400) && /cannot decrypt backup blob/i.test(errorMessage(error))) {
+            if (isStatus(error, 400) && /cannot decrypt backup blob/i.test(errors_errorMessage(error))) {
                 throw new ForeignWorldError(foreignWorldMessage(deps.sourceVault, deps.targetVault));
             }
             if (!isStatus(error, 409))
                 throw new Error(`restore failed: ${describeVaultError(error, item.type, 'restore')}`);
-            if (/being deleted/i.test(errorMessage(error)))
+            if (/being deleted/i.test(errors_errorMessage(error)))
                 beingDeleted = true;
         }
         const state = await inspectTarget(deps, item);
@@ -85394,7 +85399,7 @@ async function restoreVault(settings, deps, report) {
     const vault = deps.vault ??
         new KeyVaultWriter(createVaultClients(settings.vault, deps.credential, `${TOOL_NAME}/${TOOL_VERSION}`));
     const explainSignIn = (error) => {
-        throw new Error(deps.explainSignIn?.(error) ?? errorMessage(error));
+        throw new Error(deps.explainSignIn?.(error) ?? errors_errorMessage(error));
     };
     const { entries } = await planRestore({ vault, rate }, items, settings.policy).catch(explainSignIn);
     report.plan = entries;
@@ -85447,7 +85452,7 @@ async function writePlan(settings, report, log) {
         report.planPath = path;
     }
     catch (error) {
-        log.warning(`Could not write the plan file: ${errorMessage(error)}`);
+        log.warning(`Could not write the plan file: ${errors_errorMessage(error)}`);
     }
 }
 
@@ -85604,7 +85609,7 @@ async function main(argv) {
 main(process.argv.slice(2)).then(code => {
     process.exitCode = code;
 }, error => {
-    console.error(`error: ${errorMessage(error)}`);
+    console.error(`error: ${errors_errorMessage(error)}`);
     process.exitCode = 1;
 });
 

@@ -2,7 +2,7 @@ import { DefaultArtifactClient } from '@actions/artifact'
 import { HttpClient } from '@actions/http-client'
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, relative, sep } from 'node:path'
+import { join } from 'node:path'
 import { BLOBS_ARCHIVE, MANIFEST_FILE } from '../core/manifest.js'
 import { packFiles } from './tar.js'
 
@@ -36,12 +36,12 @@ export function artifactUrl(env: NodeJS.ProcessEnv, id: number): string {
 }
 
 /**
- * Uploads the written files of the backup folder as one artifact: `manifest.json` and `blobs.tar`
- * (the blobs under their folder paths), staged in a temporary folder removed afterwards.
+ * Uploads the backup folder as one artifact: `manifest.json` and `blobs.tar` (the written blobs,
+ * relative paths, under those paths), staged in a temporary folder removed afterwards.
  */
 export async function uploadBackup(
   root: string,
-  files: string[],
+  blobs: string[],
   settings: UploadSettings,
   env: NodeJS.ProcessEnv = process.env,
   client: ArtifactUploader = new DefaultArtifactClient()
@@ -51,7 +51,6 @@ export async function uploadBackup(
   const stage = await mkdtemp(join(temp, 'keyvault-backup-upload-'))
   let result
   try {
-    const blobs = files.map(f => relative(root, f).split(sep).join('/')).filter(f => f !== MANIFEST_FILE)
     await packFiles(root, blobs, join(stage, BLOBS_ARCHIVE))
     await copyFile(join(root, MANIFEST_FILE), join(stage, MANIFEST_FILE))
     const staged = [join(stage, MANIFEST_FILE), join(stage, BLOBS_ARCHIVE)]

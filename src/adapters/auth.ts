@@ -9,6 +9,7 @@ import {
   type TokenCredential
 } from '@azure/identity'
 import type { CloudSettings } from '../core/cloud.js'
+import { errorMessage } from '../core/errors.js'
 import { escapeLog } from '../core/text.js'
 
 export type AuthMethod = 'oidc' | 'azure-cli' | 'managed-identity'
@@ -126,7 +127,7 @@ export function explainSignInError(
   settings: AuthSettings,
   claims?: AssertionClaims
 ): string | undefined {
-  const message = error instanceof Error ? error.message : String(error)
+  const message = errorMessage(error)
   const seen = claims
     ? `The GitHub token had issuer '${escapeLog(String(claims.iss))}', subject '${escapeLog(String(claims.sub))}' ` +
       `and audience '${escapeLog(String(claims.aud))}'. `

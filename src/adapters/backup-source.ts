@@ -1,5 +1,6 @@
 import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
+import { errorMessage } from '../core/errors.js'
 import {
   BLOBS_ARCHIVE,
   MANIFEST_FILE,
@@ -12,6 +13,9 @@ import { unpackFiles, type UnpackedFile } from './tar.js'
 
 /** A manifest larger than this cannot come from a real vault (25,000 items take a few MiB). */
 export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+
+/** lstat, or undefined when the path cannot be read (absent, most often). */
+const statOf = (path: string) => lstat(path).catch(() => undefined)
 
 /** Every file under root, relative with forward slashes (symlinks are listed, not followed). */
 async function listFiles(root: string): Promise<string[]> {
@@ -31,7 +35,7 @@ async function unpackBackup(
 ): Promise<{ folder: string; files: Map<string, UnpackedFile> }> {
   await mkdir(workDir, { recursive: true })
   const folder = await mkdtemp(join(workDir, 'unpacked-'))
-  if ((await lstat(join(root, MANIFEST_FILE)).catch(() => undefined))?.isFile()) {
+  if ((await statOf(join(root, MANIFEST_FILE)))?.isFile()) {
     await copyFile(join(root, MANIFEST_FILE), join(folder, MANIFEST_FILE))
   }
   return { folder, files: await unpackFiles(join(root, BLOBS_ARCHIVE), folder) }
@@ -56,17 +60,17 @@ export async function verifyForRestore(
   let root = source
   // Unpacking measured every blob (and made only regular files in a fresh folder): no second read.
   let measured: Map<string, UnpackedFile> | undefined
-  if ((await lstat(join(source, BLOBS_ARCHIVE)).catch(() => undefined))?.isFile()) {
+  if ((await statOf(join(source, BLOBS_ARCHIVE)))?.isFile()) {
     const extra = (await listFiles(source)).filter(f => f !== MANIFEST_FILE && f !== BLOBS_ARCHIVE)
     if (extra.length > 0) fail(extra.map(f => `${f} is not listed in the manifest`))
     try {
       ;({ folder: root, files: measured } = await unpackBackup(source, workDir))
     } catch (error) {
-      fail([`${BLOBS_ARCHIVE}: ${error instanceof Error ? error.message : String(error)}`])
+      fail([`${BLOBS_ARCHIVE}: ${errorMessage(error)}`])
     }
   }
   const manifestPath = join(root, MANIFEST_FILE)
-  const info = await lstat(manifestPath).catch(() => undefined)
+  const info = await statOf(manifestPath)
   if (!info?.isFile()) fail([`${MANIFEST_FILE} is missing (is this a keyvault-backup folder or artifact?)`])
   if (info!.size > MAX_MANIFEST_BYTES) {
     fail([`${MANIFEST_FILE} is ${info!.size} bytes, more than any real backup (${MAX_MANIFEST_BYTES})`])
@@ -75,7 +79,7 @@ export async function verifyForRestore(
   try {
     verification = await verifyBackupFolder(root, undefined, measured)
   } catch (error) {
-    return fail([error instanceof Error ? error.message : String(error)])
+    return fail([errorMessage(error)])
   }
   const listed = new Set([MANIFEST_FILE, ...verification.manifest.items.map(i => i.file)])
   const extra = (await listFiles(root)).filter(f => !listed.has(f))

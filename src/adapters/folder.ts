@@ -13,9 +13,17 @@ import {
 } from '../core/manifest.js'
 import { createHash } from 'node:crypto'
 
+/** Makes the folder of `file` unless this set says it was made already (one mkdir per folder). */
+export async function makeFolderOf(file: string, made: Set<string>): Promise<void> {
+  const folder = dirname(file)
+  if (made.has(folder)) return
+  await mkdir(folder, { recursive: true })
+  made.add(folder)
+}
+
 /** Writes blobs and the manifest into the backup folder, one file per blob as it arrives. */
 export class BackupFolderWriter implements BlobSink {
-  private readonly written: string[] = []
+  private readonly blobs: string[] = []
   private readonly folders = new Set<string>()
 
   constructor(readonly root: string) {}
@@ -23,14 +31,10 @@ export class BackupFolderWriter implements BlobSink {
   /** Writes one blob (via a temporary name, so a killed run never leaves a half blob under a good name). */
   async writeBlob(file: string, bytes: Uint8Array): Promise<{ size: number; sha256: string }> {
     const target = this.resolveInside(file)
-    const folder = dirname(target)
-    if (!this.folders.has(folder)) {
-      await mkdir(folder, { recursive: true })
-      this.folders.add(folder)
-    }
+    await makeFolderOf(target, this.folders)
     await writeFile(`${target}.partial`, bytes)
     await rename(`${target}.partial`, target)
-    this.written.push(target)
+    this.blobs.push(file)
     return { size: bytes.length, sha256: sha256Hex(bytes) }
   }
 
@@ -46,13 +50,12 @@ export class BackupFolderWriter implements BlobSink {
         yield chunk
       }
     }, createWriteStream(path))
-    this.written.push(path)
     return { path, sha256: hash.digest('hex') }
   }
 
-  /** Absolute paths of every file written, for the artifact upload (stale files are not uploaded). */
-  files(): string[] {
-    return [...this.written]
+  /** The blobs written, relative to the folder, for the artifact upload (stale files are not uploaded). */
+  blobFiles(): string[] {
+    return [...this.blobs]
   }
 
   private resolveInside(file: string): string {
@@ -98,8 +101,8 @@ export async function verifyBackupFolder(
   const realRoot = await realpath(root)
   const check = async (item: ManifestItem): Promise<string[]> => {
     try {
-      resolveInside(root, item.file)
-      const found = measured ? measured.get(item.file) : await measureFile(root, realRoot, item.file)
+      const path = resolveInside(root, item.file)
+      const found = measured ? measured.get(item.file) : await measureFile(path, realRoot)
       if (!found) return [`${item.file} is missing`]
       if (found === 'not regular') return [`${item.file} is not a regular file inside the backup folder`]
       if (found.size !== item.size)
@@ -122,11 +125,9 @@ export async function verifyBackupFolder(
 
 /** Size and SHA-256 of a file in the folder, undefined when absent, 'not regular' for links and the like. */
 async function measureFile(
-  root: string,
-  realRoot: string,
-  file: string
+  path: string,
+  realRoot: string
 ): Promise<{ size: number; sha256: string } | 'not regular' | undefined> {
-  const path = resolveInside(root, file)
   const info = await lstat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined
     throw error

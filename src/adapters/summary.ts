@@ -1,15 +1,11 @@
 import * as core from '@actions/core'
+import { errorMessage } from '../core/errors.js'
 import { renderBackupSummary, type BackupReport } from '../core/report.js'
 import { renderRestoreSummary, type RestoreReport } from '../core/restore-report.js'
 
 /** Writes the backup report to the job summary; never throws (the summary must not mask the real error). */
 export async function writeJobSummary(report: BackupReport): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return
-  try {
-    await core.summary.addRaw(renderBackupSummary(report), true).write()
-  } catch (error) {
-    core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`)
-  }
+  await writeSummary(() => renderBackupSummary(report), false)
 }
 
 /**
@@ -17,10 +13,14 @@ export async function writeJobSummary(report: BackupReport): Promise<void> {
  * in before any write, and the final table (with outcomes) replaces it at the end. Never throws.
  */
 export async function writeRestoreSummary(report: RestoreReport): Promise<void> {
+  await writeSummary(() => renderRestoreSummary(report), true)
+}
+
+async function writeSummary(render: () => string, overwrite: boolean): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return
   try {
-    await core.summary.emptyBuffer().addRaw(renderRestoreSummary(report), true).write({ overwrite: true })
+    await core.summary.emptyBuffer().addRaw(render(), true).write({ overwrite })
   } catch (error) {
-    core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`)
+    core.warning(`Could not write the job summary: ${errorMessage(error)}`)
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
-import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises'
-import { dirname, posix } from 'node:path'
-import { resolveInside } from './folder.js'
+import { open, readFile, type FileHandle } from 'node:fs/promises'
+import { posix } from 'node:path'
+import { makeFolderOf, resolveInside } from './folder.js'
 
 /**
  * A small POSIX tar (ustar, with pax headers for long names) for the artifact: @actions/artifact's zip
@@ -10,6 +10,8 @@ import { resolveInside } from './folder.js'
  */
 const BLOCK = 512
 const EMPTY = Buffer.alloc(BLOCK)
+/** Files read ahead while packing: one at a time, the file system's round trips took 0.4 ms a blob. */
+const READ_AHEAD = 16
 
 function octal(value: number, width: number): string {
   return value.toString(8).padStart(width - 1, '0') + '\0'
@@ -64,14 +66,14 @@ function padded(data: Buffer): Buffer {
 export async function packFiles(root: string, files: string[], target: string): Promise<void> {
   const out = await open(target, 'wx')
   const mtime = Math.floor(Date.now() / 1000)
-  // Reads run 16 ahead and writes go out about 1 MiB at a time: one file at a time, the file
-  // system's round trips took 0.4 ms per blob.
-  const reads = files.map((file, i) => (i < 16 ? readFile(resolveInside(root, file)) : undefined))
+  // Reads run ahead and writes go out about 1 MiB at a time.
+  const reads = files.map((file, i) => (i < READ_AHEAD ? readFile(resolveInside(root, file)) : undefined))
   let pending: Buffer[] = []
   let pendingBytes = 0
   try {
     for (let i = 0; i < files.length; i++) {
-      if (i + 16 < files.length) reads[i + 16] = readFile(resolveInside(root, files[i + 16]))
+      const ahead = i + READ_AHEAD
+      if (ahead < files.length) reads[ahead] = readFile(resolveInside(root, files[ahead]))
       const data = await reads[i]!
       reads[i] = undefined
       pending.push(...fileHeaders(files[i], data.length, mtime), padded(data))
@@ -169,10 +171,7 @@ export async function unpackFiles(tar: string, root: string): Promise<Map<string
       }
       const relative = posix.normalize(path)
       if (written.has(relative)) throw new Error(`the tar holds '${path}' twice`)
-      if (!folders.has(dirname(target))) {
-        await mkdir(dirname(target), { recursive: true })
-        folders.add(dirname(target))
-      }
+      await makeFolderOf(target, folders)
       written.set(relative, await copyRange(input, dataStart, entry.size, total, target))
     }
   } finally {
