@@ -79,6 +79,23 @@ function actionInputs(extra: Record<string, string>): Record<string, string> {
   return { ...extra, ...(options.concurrency !== undefined && { concurrency: String(options.concurrency) }) }
 }
 
+/** The table row of one measured run of the action. */
+function actionRow(
+  name: string,
+  items: number,
+  run: ActionRun,
+  failures: number,
+  b: Bound,
+  extra: Partial<Measurement> = {}
+): Measurement {
+  const { seconds, peakRssMb } = run
+  const { throttled, transactions } = run.log
+  return measurement(
+    { name, kind: 'measured', items, seconds, peakRssMb, throttled, transactions, failures, ...extra },
+    b
+  )
+}
+
 function tail(run: ActionRun): string {
   return run.result.log.split('\n').slice(-15).join('\n')
 }
@@ -227,17 +244,11 @@ try {
     big = {
       items: bigItems.length,
       seedSeconds: bigSeed,
-      row: measurement(
-        {
-          name: `action backup, ${bigItems.length} items`,
-          kind: 'measured',
-          items: bigItems.length,
-          seconds: run.seconds,
-          peakRssMb: run.peakRssMb,
-          throttled: run.log.throttled,
-          transactions: run.log.transactions,
-          failures: Number.isFinite(bigBackedUp) ? bigItems.length - bigBackedUp : bigItems.length
-        },
+      row: actionRow(
+        `action backup, ${bigItems.length} items`,
+        bigItems.length,
+        run,
+        Number.isFinite(bigBackedUp) ? bigItems.length - bigBackedUp : bigItems.length,
         b
       ),
       bound: b,
@@ -276,48 +287,32 @@ try {
     speedupOverSdkLoop: sdkRow.seconds / seconds,
     speedupOverAzLoop: azRow.seconds / seconds
   })
-  const backupRow = measurement(
-    {
-      name: 'action backup',
-      kind: 'measured',
-      items: items.length,
-      seconds: backup.seconds,
-      ...speedups(backup.seconds),
-      peakRssMb: backup.peakRssMb,
-      throttled: backup.log.throttled,
-      transactions: backup.log.transactions,
-      failures: Number.isFinite(backupFailures) ? backupFailures : items.length
-    },
-    backupBound
+  const backupRow = actionRow(
+    'action backup',
+    items.length,
+    backup,
+    Number.isFinite(backupFailures) ? backupFailures : items.length,
+    backupBound,
+    speedups(backup.seconds)
   )
-  const restoreRow = measurement(
+  const restoreRow = actionRow(
+    'action restore',
+    items.length,
+    restore,
+    Math.max(items.length - restored, Number.isFinite(restoreFailures) ? restoreFailures : 0),
+    restoreBound,
     {
-      name: 'action restore',
-      kind: 'measured',
-      items: items.length,
-      seconds: restore.seconds,
       ...speedups(restore.seconds),
-      peakRssMb: restore.peakRssMb,
-      throttled: restore.log.throttled,
-      transactions: restore.log.transactions,
-      failures: Math.max(items.length - restored, Number.isFinite(restoreFailures) ? restoreFailures : 0),
       note: restoreAvailable ? undefined : 'restore is not available in this build of the action'
-    },
-    restoreBound
+    }
   )
-  const directRow = measurement(
-    {
-      name: 'action backup, no proxy (keep-alive)',
-      kind: 'measured',
-      items: items.length,
-      seconds: direct.seconds,
-      ...speedups(direct.seconds),
-      peakRssMb: direct.peakRssMb,
-      throttled: direct.log.throttled,
-      transactions: direct.log.transactions,
-      failures: Number.isFinite(directFailures) ? directFailures : items.length
-    },
-    backupBound
+  const directRow = actionRow(
+    'action backup, no proxy (keep-alive)',
+    items.length,
+    direct,
+    Number.isFinite(directFailures) ? directFailures : items.length,
+    backupBound,
+    speedups(direct.seconds)
   )
   const rows = [backupRow, directRow, ...(restoreAvailable ? [restoreRow] : []), sdkRow, azRow]
   if (big) rows.push(big.row as Measurement)
