@@ -242,3 +242,187 @@ describe('fake GitHub Twirp errors and deletes', () => {
     expect(github.artifacts().map(a => `${a.runId}/${a.name}`)).toEqual([`${layout.github.runId}/kv-backup`])
   })
 })
+
+describe('fake GitHub runs from forks and other branches', () => {
+  const base = `/repos/${layout.github.repository}/actions/artifacts`
+  const FORK_RUN = '3003'
+  const BRANCH_RUN = '3004'
+  const fork = { headRepository: 'evil-user/octo-repo', headBranch: 'patch-1', event: 'pull_request' }
+
+  type Listing = { total_count: number; artifacts: Array<Record<string, unknown>> }
+  type WorkflowRun = {
+    id: number
+    repository_id: number
+    head_repository_id: number
+    head_branch: string
+    head_sha: string
+  }
+  const listing = async (query: string): Promise<{ res: Response; body: Listing }> => {
+    const res = await rest(`${base}?${query}`)
+    return { res, body: (await res.json()) as Listing }
+  }
+
+  /** Uploads one small artifact as a job of that run, through Twirp like any job. */
+  async function uploadAs(runId: string, name: string, content: string): Promise<number> {
+    useRun(runId)
+    const { root, paths } = writeFiles({ 'manifest.json': content })
+    const { id } = await new artifact.DefaultArtifactClient().uploadArtifact(name, paths, root)
+    return id!
+  }
+
+  it('gives a pull request from a fork the environment GitHub gives it: no OIDC, a runtime token', () => {
+    const env = github.runEnv(FORK_RUN, fork)
+    expect(env).toMatchObject({
+      GITHUB_REPOSITORY: layout.github.repository,
+      GITHUB_EVENT_NAME: 'pull_request',
+      GITHUB_HEAD_REF: 'patch-1',
+      GITHUB_BASE_REF: 'main',
+      GITHUB_REF: expect.stringMatching(/^refs\/pull\/\d+\/merge$/),
+      ACTIONS_RUNTIME_TOKEN: expect.any(String)
+    })
+    expect(env).not.toHaveProperty('ACTIONS_ID_TOKEN_REQUEST_URL')
+    expect(env).not.toHaveProperty('ACTIONS_ID_TOKEN_REQUEST_TOKEN')
+
+    const branch = github.runEnv(BRANCH_RUN, { event: 'push', headBranch: 'release/next' })
+    expect(branch).toMatchObject({
+      GITHUB_EVENT_NAME: 'push',
+      GITHUB_REF: 'refs/heads/release/next',
+      GITHUB_REF_NAME: 'release/next',
+      ACTIONS_ID_TOKEN_REQUEST_URL: expect.any(String)
+    })
+    expect(branch).not.toHaveProperty('GITHUB_HEAD_REF')
+    expect(github.runEnv()).toMatchObject({
+      GITHUB_REF: 'refs/heads/main',
+      GITHUB_REPOSITORY_ID: expect.stringMatching(/^\d+$/)
+    })
+  })
+
+  it("keeps a run's origin: the same options again are fine, other ones or a push from a fork throw", () => {
+    expect(github.runEnv(FORK_RUN).GITHUB_HEAD_REF).toBe('patch-1')
+    expect(github.runEnv(FORK_RUN, fork).GITHUB_HEAD_REF).toBe('patch-1')
+    expect(() => github.runEnv(FORK_RUN, { headBranch: 'main' })).toThrow(/run 3003 already exists/)
+    expect(() => github.runEnv('3005', { headRepository: 'evil-user/octo-repo', event: 'push' })).toThrow(
+      /only a pull_request run can come from a fork/
+    )
+    expect(() => github.runEnv('3006', { headRepository: 'not a repository' })).toThrow(/owner\/name/)
+  })
+
+  it('lists artifacts of fork and branch runs with their workflow_run head repository and branch', async () => {
+    const mainId = await uploadAs(layout.github.runId, 'kv-prod', '{"run":"main"}')
+    const branchId = await uploadAs(BRANCH_RUN, 'kv-prod', '{"run":"branch"}')
+    // The poisoning attempt: the fork's run uploads under the very name the backups use, and is newest.
+    const forkId = await uploadAs(FORK_RUN, 'kv-prod', '{"run":"fork"}')
+
+    const { res, body } = await listing('name=kv-prod')
+    expect(res.status).toBe(200)
+    expect(body.total_count).toBe(3)
+    expect(body.artifacts.map(a => a.id)).toEqual([forkId, branchId, mainId])
+    const runs = body.artifacts.map(a => a.workflow_run as WorkflowRun)
+    const repositoryId = Number(github.runEnv().GITHUB_REPOSITORY_ID)
+    for (const run of runs) {
+      expect(Object.keys(run).sort()).toEqual([
+        'head_branch',
+        'head_repository_id',
+        'head_sha',
+        'id',
+        'repository_id'
+      ])
+      expect(run.repository_id).toBe(repositoryId)
+      expect(run.head_sha).toMatch(/^[0-9a-f]{40}$/)
+    }
+    expect(runs.map(r => [r.id, r.head_branch])).toEqual([
+      [Number(FORK_RUN), 'patch-1'],
+      [Number(BRANCH_RUN), 'release/next'],
+      [Number(layout.github.runId), 'main']
+    ])
+    expect(runs[0].head_repository_id).not.toBe(repositoryId)
+    expect(runs[0].head_repository_id).toBeGreaterThan(0)
+    expect(runs[1].head_repository_id).toBe(repositoryId)
+    expect(runs[2].head_repository_id).toBe(repositoryId)
+
+    const perRun = await rest(`/repos/${layout.github.repository}/actions/runs/${FORK_RUN}/artifacts`)
+    const perRunBody = (await perRun.json()) as Listing
+    expect(perRunBody.artifacts.map(a => [a.id, (a.workflow_run as WorkflowRun).head_branch])).toEqual([
+      [forkId, 'patch-1']
+    ])
+  })
+
+  it('shapes each artifact like api.github.com and pages with per_page, page and Link', async () => {
+    const { body } = await listing('name=kv-prod')
+    expect(Object.keys(body.artifacts[0]).sort()).toEqual(
+      [
+        'archive_download_url',
+        'created_at',
+        'digest',
+        'expired',
+        'expires_at',
+        'id',
+        'name',
+        'node_id',
+        'size_in_bytes',
+        'updated_at',
+        'url',
+        'workflow_run'
+      ].sort()
+    )
+    expect(body.artifacts[0]).toMatchObject({
+      id: expect.any(Number),
+      node_id: expect.any(String),
+      size_in_bytes: expect.any(Number),
+      url: `${github.url}${base}/${body.artifacts[0].id}`,
+      expires_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
+    })
+
+    const first = await listing('name=kv-prod&per_page=2')
+    const second = await listing('name=kv-prod&per_page=2&page=2')
+    expect(first.body.total_count).toBe(3)
+    expect(second.body.total_count).toBe(3)
+    expect([...first.body.artifacts, ...second.body.artifacts].map(a => a.id)).toEqual(
+      body.artifacts.map(a => a.id)
+    )
+    const links = (res: Response): string[] =>
+      [...(res.headers.get('link') ?? '').matchAll(/rel="(\w+)"/g)].map(m => m[1])
+    expect(links(first.res)).toEqual(['next', 'last'])
+    expect(first.res.headers.get('link')).toContain('page=2')
+    expect(links(second.res)).toEqual(['prev', 'first'])
+    const past = await listing('name=kv-prod&per_page=2&page=3')
+    expect(past.body.artifacts).toEqual([])
+  })
+
+  it('serves GET /repos/{owner}/{repo}: the id of the listing, the default branch, and forks as forks', async () => {
+    const { body } = await listing('name=kv-prod')
+    const [forkRun, , mainRun] = body.artifacts.map(a => a.workflow_run as WorkflowRun)
+
+    const res = await rest(`/repos/${layout.github.repository}`)
+    expect(res.status).toBe(200)
+    const repository = (await res.json()) as Record<string, unknown>
+    expect(repository).toMatchObject({
+      id: mainRun.repository_id,
+      name: repo,
+      full_name: layout.github.repository,
+      private: true,
+      fork: false,
+      default_branch: 'main',
+      owner: { login: owner, id: expect.any(Number), type: 'Organization' },
+      html_url: `http://github.localhost:${new URL(github.url).port}/${layout.github.repository}`,
+      url: `${github.url}/repos/${layout.github.repository}`
+    })
+    // Owner and name are case-insensitive, as on GitHub.
+    expect((await rest(`/repos/${layout.github.repository.toUpperCase()}`)).status).toBe(200)
+
+    const forkRes = await rest('/repos/evil-user/octo-repo')
+    const forkRepository = (await forkRes.json()) as Record<string, unknown>
+    expect(forkRepository).toMatchObject({
+      id: forkRun.head_repository_id,
+      full_name: 'evil-user/octo-repo',
+      fork: true,
+      owner: { login: 'evil-user', type: 'User' },
+      parent: { id: mainRun.repository_id, full_name: layout.github.repository }
+    })
+
+    expect((await rest('/repos/octo-org/no-such-repo')).status).toBe(404)
+    expect((await rest(`/repos/${layout.github.repository}`, 'ghs_wrong')).status).toBe(401)
+    const anonymous = await fetch(`${github.url}/repos/${layout.github.repository}`)
+    expect(anonymous.status).toBe(401)
+  })
+})

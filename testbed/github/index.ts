@@ -1,7 +1,10 @@
 /**
  * Fake GitHub runner services on one plain-HTTP loopback port: the OIDC token endpoint, the Actions
- * Results artifact service (Twirp, blobs in Azurite) and the REST API's artifact routes. `runEnv()`
- * gives the environment a runner hands a job, so @actions/core and @actions/artifact work unchanged.
+ * Results artifact service (Twirp, blobs in Azurite) and the REST API's artifact and repository
+ * routes. `runEnv()` gives the environment a runner hands a job, so @actions/core and
+ * @actions/artifact work unchanged; its options make runs on other branches and pull requests from
+ * forks, whose artifacts the REST listing tells apart by `workflow_run.head_branch` and
+ * `head_repository_id` (what a restore of "the newest backup" must check against artifact poisoning).
  */
 import { randomBytes, type JsonWebKey } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -10,7 +13,9 @@ import { startAzurite } from './azurite.js'
 import { closeServer, listenOnLoopback, sendJson } from '../http.js'
 import { OidcIssuer } from './oidc.js'
 import { RestApi } from './rest.js'
-import { GitHubState } from './state.js'
+import { DEFAULT_BRANCH, GitHubState, type RunOptions } from './state.js'
+
+export type { RunOptions } from './state.js'
 
 export interface GitHubServicesOptions {
   /** `owner/name`. */
@@ -41,8 +46,14 @@ export interface FakeGitHub {
   oidcTokenLifetimeSeconds: number
   /** ACTIONS_ID_TOKEN_REQUEST_TOKEN. */
   readonly oidcRequestToken: string
-  /** The environment a runner gives a job of that run (default: the current run). */
-  runEnv(runId?: string): Record<string, string>
+  /**
+   * The environment a runner gives a job of that run (default: the current run). The first call for a
+   * run id creates the run with `options` (event, head branch, head repository); later calls may omit
+   * them, and throw if they differ. A pull request from a fork gets no ACTIONS_ID_TOKEN_REQUEST_*
+   * (GitHub grants such runs no `id-token: write`) but does get an ACTIONS_RUNTIME_TOKEN: it can upload
+   * artifacts to the base repository under any name.
+   */
+  runEnv(runId?: string, options?: RunOptions): Record<string, string>
   readonly requestLog: Array<{ method: string; path: string; status: number }>
   /** Finalized artifacts of every run. */
   artifacts(): FakeArtifact[]
@@ -60,6 +71,7 @@ export async function startGitHubServices(opts: GitHubServicesOptions): Promise<
   const rest = new RestApi(state, blobs, `ghs_${randomBytes(27).toString('base64url')}`)
   const requestLog: FakeGitHub['requestLog'] = []
   let url = ''
+  let serverUrl = ''
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestUrl = new URL(req.url ?? '/', url)
@@ -68,7 +80,7 @@ export async function startGitHubServices(opts: GitHubServicesOptions): Promise<
     )
     if (oidc.handle(req, res, requestUrl)) return
     if (await artifactService.handle(req, res, requestUrl)) return
-    if (rest.handle(req, res, requestUrl, url)) return
+    if (rest.handle(req, res, requestUrl, { api: url, server: serverUrl })) return
     sendJson(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' })
   }
   const server = createServer((req, res) => {
@@ -85,6 +97,8 @@ export async function startGitHubServices(opts: GitHubServicesOptions): Promise<
     throw error
   }
   url = `http://127.0.0.1:${port}`
+  // @actions/artifact refuses hosts other than github.com, *.ghe.com and *.localhost (GHES).
+  serverUrl = `http://github.localhost:${port}`
 
   return {
     url,
@@ -102,24 +116,33 @@ export async function startGitHubServices(opts: GitHubServicesOptions): Promise<
       oidc.lifetimeSeconds = value
     },
     oidcRequestToken: oidc.requestToken,
-    runEnv: (runId = opts.runId) => {
-      const run = state.run(runId)
+    runEnv: (runId = opts.runId, options?: RunOptions) => {
+      const run = state.run(runId, options)
+      const pullRequest = run.event === 'pull_request'
+      const refName = pullRequest ? `${run.pullRequest}/merge` : run.headBranch
       return {
         GITHUB_ACTIONS: 'true',
-        ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl(url, run),
-        ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken,
+        ...(state.fromFork(run)
+          ? {}
+          : {
+              ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl(url, run),
+              ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken
+            }),
         ACTIONS_RUNTIME_TOKEN: artifactService.runtimeToken(run),
         ACTIONS_RESULTS_URL: `${url}/`,
-        // @actions/artifact refuses hosts other than github.com, *.ghe.com and *.localhost (GHES).
-        GITHUB_SERVER_URL: `http://github.localhost:${port}`,
+        GITHUB_SERVER_URL: serverUrl,
         GITHUB_API_URL: url,
         GITHUB_REPOSITORY: opts.repository,
+        GITHUB_REPOSITORY_ID: String(state.base.id),
         GITHUB_REPOSITORY_OWNER: opts.repository.split('/')[0],
         GITHUB_RUN_ID: run.runId,
         GITHUB_RUN_NUMBER: run.runId,
         GITHUB_RUN_ATTEMPT: String(run.attempt),
         GITHUB_SHA: run.headSha,
-        GITHUB_REF: 'refs/heads/main',
+        GITHUB_EVENT_NAME: run.event,
+        GITHUB_REF: pullRequest ? `refs/pull/${refName}` : `refs/heads/${refName}`,
+        GITHUB_REF_NAME: refName,
+        ...(pullRequest ? { GITHUB_HEAD_REF: run.headBranch, GITHUB_BASE_REF: DEFAULT_BRANCH } : {}),
         GITHUB_WORKFLOW: 'Key Vault backup',
         GITHUB_ACTOR: 'octocat',
         GITHUB_TOKEN: rest.token

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { GITHUB_ISSUER } from '../config.js'
 import { createSigningKey, signJwt, type JwtClaims } from '../jwt.js'
 import { bearerToken, nowSeconds, sendJson } from '../http.js'
-import type { GitHubState, RunRecord } from './state.js'
+import { DEFAULT_BRANCH, type GitHubState, type RunRecord } from './state.js'
 
 const ID_TOKEN_PATH = /^\/_apis\/distributedtask\/hubs\/Actions\/plans\/([^/]+)\/jobs\/([^/]+)\/idtoken$/
 
@@ -27,24 +27,38 @@ export class OidcIssuer {
     return `${baseUrl}/_apis/distributedtask/hubs/Actions/plans/${run.runBackendId}/jobs/${run.jobBackendId}/idtoken?api-version=2.0`
   }
 
+  /**
+   * The `sub` claim for a run: the settable default subject for runs on the default branch, else
+   * GitHub's default subject for the run's origin (a pull request, or a push to another branch).
+   */
+  subjectOf(run: RunRecord): string {
+    const repository = this.state.repository
+    if (run.event === 'pull_request') return `repo:${repository}:pull_request`
+    if (run.headBranch !== DEFAULT_BRANCH) return `repo:${repository}:ref:refs/heads/${run.headBranch}`
+    return this.subject
+  }
+
   /** The claims GitHub puts in a job's token, derived from the subject (ref, environment, event). */
   claims(run: RunRecord, audience: string | null): JwtClaims {
     const [owner] = this.state.repository.split('/')
-    const environment = /:environment:(.+)$/.exec(this.subject)?.[1]
-    const ref = /:ref:(.+)$/.exec(this.subject)?.[1] ?? 'refs/heads/main'
-    const pullRequest = this.subject.endsWith(':pull_request')
+    const subject = this.subjectOf(run)
+    const environment = /:environment:(.+)$/.exec(subject)?.[1]
+    const pullRequest = subject.endsWith(':pull_request')
+    const ref = pullRequest
+      ? `refs/pull/${run.pullRequest ?? 1}/merge`
+      : (/:ref:(.+)$/.exec(subject)?.[1] ?? `refs/heads/${run.headBranch}`)
     const workflowRef = `${this.state.repository}/.github/workflows/keyvault-backup.yml@${ref}`
     const now = nowSeconds()
     return {
       jti: randomUUID(),
-      sub: this.subject,
+      sub: subject,
       aud: audience ?? `https://github.com/${owner}`,
-      ref: pullRequest ? 'refs/pull/1/merge' : ref,
+      ref,
       sha: run.headSha,
       repository: this.state.repository,
       repository_owner: owner,
-      repository_owner_id: '1342004',
-      repository_id: '123456789',
+      repository_owner_id: String(this.state.base.ownerId),
+      repository_id: String(this.state.base.id),
       repository_visibility: 'private',
       run_id: run.runId,
       run_number: run.runId,
@@ -52,9 +66,9 @@ export class OidcIssuer {
       actor: 'octocat',
       actor_id: '583231',
       workflow: 'Key Vault backup',
-      head_ref: '',
-      base_ref: '',
-      event_name: pullRequest ? 'pull_request' : 'workflow_dispatch',
+      head_ref: pullRequest ? run.headBranch : '',
+      base_ref: pullRequest ? DEFAULT_BRANCH : '',
+      event_name: pullRequest ? 'pull_request' : run.event,
       ref_type: ref.startsWith('refs/tags/') ? 'tag' : 'branch',
       ref_protected: 'false',
       workflow_ref: workflowRef,
@@ -82,6 +96,11 @@ export class OidcIssuer {
     const run = this.state.runByBackendId(match[1])
     if (!run || req.method !== 'GET') {
       sendJson(res, 404, { message: 'Not Found' })
+      return true
+    }
+    // GitHub gives a pull request from a fork no `id-token: write`, so it never gets a token.
+    if (this.state.fromFork(run)) {
+      sendJson(res, 403, { message: 'Forbidden: a pull request from a fork cannot request an OIDC token.' })
       return true
     }
     sendJson(res, 200, { value: signJwt(this.claims(run, url.searchParams.get('audience')), this.key) })

@@ -1,17 +1,27 @@
 /**
  * The slice of GitHub's REST API that downloads from another run use: artifact listings (per run and
- * per repository, by name, paginated), one artifact, its zip (302 to a signed blob URL) and delete.
- * Bodies and errors are shaped like api.github.com's.
+ * per repository, by name, paginated), one artifact, its zip (302 to a signed blob URL) and delete,
+ * plus `GET /repos/{owner}/{repo}` (the default branch). Bodies and errors are shaped like
+ * api.github.com's; each artifact's `workflow_run` tells which branch and which repository (the base
+ * one or a fork) the run that uploaded it came from.
  */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { bearerToken, sendJson } from '../http.js'
 import type { BlobStore } from './azurite.js'
-import type { ArtifactRecord, GitHubState } from './state.js'
+import { DEFAULT_BRANCH, type ArtifactRecord, type GitHubState, type RepositoryRecord } from './state.js'
 
 const DOCS = 'https://docs.github.com/rest/actions/artifacts'
+const REPO_DOCS = 'https://docs.github.com/rest/repos/repos#get-a-repository'
 const ROUTE =
   /^\/repos\/([^/]+)\/([^/]+)\/actions\/(?:runs\/(\d+)\/artifacts|artifacts(?:\/(\d+)(?:\/([^/]+))?)?)$/
+const REPO_ROUTE = /^\/repos\/([^/]+)\/([^/]+)$/
+
+/** Where the fake is reached: the REST API's base URL and the web server's (html_url). */
+export interface GitHubUrls {
+  api: string
+  server: string
+}
 
 /** GitHub's timestamps carry no fraction: `2020-01-10T14:59:22Z`. */
 const githubTime = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, 'Z')
@@ -24,12 +34,82 @@ export class RestApi {
     readonly token: string
   ) {}
 
-  /** Handles a REST call; false when the path is not one of the artifact routes. */
-  handle(req: IncomingMessage, res: ServerResponse, url: URL, apiUrl: string): boolean {
+  /** Handles a REST call; false when the path is not one of the artifact or repository routes. */
+  handle(req: IncomingMessage, res: ServerResponse, url: URL, urls: GitHubUrls): boolean {
     const match = ROUTE.exec(url.pathname)
-    if (!match) return false
-    this.route(req, res, url, apiUrl, match)
+    if (match) {
+      this.route(req, res, url, urls.api, match)
+      return true
+    }
+    const repoMatch = REPO_ROUTE.exec(url.pathname)
+    if (!repoMatch) return false
+    this.repositoryRoute(req, res, `${repoMatch[1]}/${repoMatch[2]}`, urls)
     return true
+  }
+
+  /** Headers every answer carries. */
+  private static headers(): Record<string, string> {
+    return {
+      'x-github-request-id': randomUUID().toUpperCase(),
+      'x-github-api-version-selected': '2022-11-28'
+    }
+  }
+
+  /** `GET /repos/{owner}/{repo}`: the base repository, or a fork a run came from. */
+  private repositoryRoute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    fullName: string,
+    urls: GitHubUrls
+  ): void {
+    const headers = RestApi.headers()
+    const error = (status: number, message: string): void =>
+      sendJson(res, status, { message, documentation_url: REPO_DOCS, status: String(status) }, headers)
+    const token = bearerToken(req)
+    if (!token) return error(401, 'Requires authentication')
+    if (token !== this.token) return error(401, 'Bad credentials')
+    const repository = this.state.knownRepository(fullName)
+    if (!repository || req.method !== 'GET') return error(404, 'Not Found')
+    sendJson(res, 200, this.repositoryJson(repository, urls), headers)
+  }
+
+  private repositoryJson(r: RepositoryRecord, urls: GitHubUrls): Record<string, unknown> {
+    const [login, name] = r.fullName.split('/')
+    const base = this.state.base
+    const summary = (repo: RepositoryRecord): Record<string, unknown> => ({
+      id: repo.id,
+      node_id: Buffer.from(`010:Repository${repo.id}`).toString('base64'),
+      name: repo.fullName.split('/')[1],
+      full_name: repo.fullName,
+      private: true,
+      html_url: `${urls.server}/${repo.fullName}`,
+      url: `${urls.api}/repos/${repo.fullName}`
+    })
+    const time = githubTime(r.createdAt)
+    return {
+      ...summary(r),
+      name,
+      owner: {
+        login,
+        id: r.ownerId,
+        node_id: Buffer.from(`04:${r.fork ? 'User' : 'Organization'}${r.ownerId}`).toString('base64'),
+        avatar_url: `https://avatars.githubusercontent.com/u/${r.ownerId}?v=4`,
+        url: `${urls.api}/users/${login}`,
+        html_url: `${urls.server}/${login}`,
+        type: r.fork ? 'User' : 'Organization',
+        site_admin: false
+      },
+      description: null,
+      fork: r.fork,
+      created_at: time,
+      updated_at: time,
+      pushed_at: time,
+      visibility: 'private',
+      archived: false,
+      disabled: false,
+      default_branch: DEFAULT_BRANCH,
+      ...(r.fork ? { parent: summary(base), source: summary(base) } : {})
+    }
   }
 
   private route(
@@ -40,10 +120,7 @@ export class RestApi {
     match: RegExpExecArray
   ): void {
     const [, owner, repo, runId, artifactId, format] = match
-    const headers = {
-      'x-github-request-id': randomUUID().toUpperCase(),
-      'x-github-api-version-selected': '2022-11-28'
-    }
+    const headers = RestApi.headers()
     const error = (status: number, message: string): void =>
       sendJson(res, status, { message, documentation_url: DOCS, status: String(status) }, headers)
 
@@ -132,9 +209,9 @@ export class RestApi {
       digest: a.digest || null,
       workflow_run: {
         id: Number(a.runId),
-        repository_id: 123456789,
-        head_repository_id: 123456789,
-        head_branch: 'main',
+        repository_id: this.state.base.id,
+        head_repository_id: run ? this.state.headRepositoryId(run) : this.state.base.id,
+        head_branch: run?.headBranch ?? DEFAULT_BRANCH,
         head_sha: run?.headSha ?? ''
       }
     }
