@@ -1,6 +1,6 @@
 /**
- * The `az` loop users write today: one `az` process per item. Debian's `az keyvault secret backup`
- * is broken (see /work/shared/reference/azure-cli.md), so each item is an `az rest` POST to the
+ * The `az` loop users write today: one `az` process per item. Debian's azure-cli 2.45 ships a broken
+ * `az keyvault secret backup` (see testbed/README.md), so each item is an `az rest` POST to the
  * backup endpoint, the blob decoded and written to a file. Run on a subset and extrapolated.
  */
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
