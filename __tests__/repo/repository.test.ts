@@ -230,7 +230,7 @@ describe('tracked files', () => {
 
   it('the check does catch such a mention and leaves a runner path alone', () => {
     const hits = (line: string) => patterns.filter(p => p.regex.test(line)).map(p => p.name)
-    expect(hits('see ' + '../shared/reference/x.md')).toEqual(['..' + '/shared/'])
+    expect(hits('see ..' + '/shared/reference/x.md')).toEqual(['..' + '/shared/'])
     expect(hits('see `/' + 'work/shared/x.md`')).toEqual(['/' + 'work/'])
     expect(hits('/home/runner/work/_temp/keyvault-backup/prod')).toEqual([])
   })
