@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import forge from 'node-forge'
+import { cloudHostNames } from './clouds.js'
 
 export interface TlsMaterial {
   /** Absolute path of the CA certificate (PEM), for NODE_EXTRA_CA_CERTS or REQUESTS_CA_BUNDLE. */
@@ -18,18 +19,13 @@ export interface TlsMaterial {
   key: string
 }
 
-/** Host names that the server certificate covers; the proxy maps each to a local server. */
+/**
+ * Host names that the server certificate covers; the proxy maps each to a local server: every cloud's
+ * sign-in hosts (including the aliases MSAL may switch to), Resource Manager hosts and vault suffixes.
+ */
 export const SERVER_HOST_NAMES = [
   'localhost',
-  '*.vault.azure.net',
-  '*.vault.usgovcloudapi.net',
-  '*.vault.azure.cn',
-  'login.microsoftonline.com',
-  'login.microsoftonline.us',
-  'login.chinacloudapi.cn',
-  'management.azure.com',
-  'management.usgovcloudapi.net',
-  'management.chinacloudapi.cn',
+  ...cloudHostNames(),
   'token.actions.githubusercontent.com',
   '*.localhost'
 ]

@@ -1,23 +1,25 @@
 /**
- * Fake Microsoft Entra authority (HTTPS). Serves the OpenID configuration, signing keys, MSAL instance
- * discovery and the v2.0 token endpoint for client credentials (secret or GitHub federated assertion),
- * plus the ARM listings `az login` reads. The test bed's proxy tunnels login.microsoftonline.com (and the
- * sovereign clouds' login hosts) and management.azure.com here, so every URL is built from the Host header.
+ * Fake Microsoft Entra authority (HTTPS) for every tenant of the layout, in every cloud. Serves the OpenID
+ * configuration, signing keys, MSAL instance discovery and the v2.0 token endpoint for client credentials
+ * (secret or GitHub federated assertion). The test bed's proxy tunnels the login hosts of the three clouds
+ * here, so every URL is built from the Host header; a tenant answers only on its own cloud's hosts (and
+ * on the loopback address, which stands for any cloud).
  */
 import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { randomUUID, type JsonWebKey } from 'node:crypto'
-import type { TestbedLayout } from './config.js'
+import { CLOUDS, cloudOfLoginHost, type Cloud } from './clouds.js'
+import { cloudOfTenant, normalizeTenants, type LayoutInput, type TenantConfig } from './config.js'
 import { createSigningKey } from './jwt.js'
 import { closeServer, listenOnLoopback, readBody, sendJson } from './http.js'
 import { AADSTS, errorBody, type EntraError } from './entra/errors.js'
 import { instanceDiscovery, keySet, openIdConfiguration } from './entra/discovery.js'
-import { issueToken, type Grant } from './entra/token.js'
-import { handleArm } from './entra/arm.js'
+import { describeRequest, issueToken, type Grant } from './entra/token.js'
 
 export interface EntraOptions {
   tls: { cert: string; key: string }
-  layout: Pick<TestbedLayout, 'tenantId' | 'apps'>
+  /** The tenants and their apps: either layout shape (`tenantId` + `apps`, or `tenants`). */
+  layout: Pick<LayoutInput, 'tenantId' | 'apps' | 'tenants'>
   /** The fake GitHub OIDC issuer's public keys, to verify federated client assertions. */
   githubJwks: () => JsonWebKey[]
   /** Default 3599, as Entra. */
@@ -54,12 +56,38 @@ export interface FakeEntra {
   stop(): Promise<void>
 }
 
-const isKnownTenant = (tenant: string, tenantId: string): boolean =>
-  tenant.toLowerCase() === tenantId.toLowerCase() || tenant === 'common' || tenant === 'organizations'
+const MULTI_TENANT = new Set(['common', 'organizations'])
+
+type Lookup = { tenant: TenantConfig; cloud: Cloud } | { error: EntraError }
+
+/**
+ * Finds the tenant of a request path (by id or default domain) as the host's cloud sees it: a tenant of
+ * another cloud is not found there (AADSTS90002), except that the public cloud still serves a US Gov
+ * tenant's metadata and refuses its token requests with AADSTS900439, as Entra does.
+ */
+function lookupTenant(
+  tenants: readonly TenantConfig[],
+  segment: string,
+  host: string,
+  purpose: 'metadata' | 'token'
+): Lookup {
+  const key = segment.toLowerCase()
+  const tenant = tenants.find(t => t.tenantId.toLowerCase() === key || t.defaultDomain?.toLowerCase() === key)
+  if (!tenant) return { error: AADSTS.tenantNotFound(segment) }
+  const cloud = CLOUDS[cloudOfTenant(tenant)]
+  const hostCloud = cloudOfLoginHost(host)
+  if (hostCloud && hostCloud !== cloud) {
+    const govOnPublic = cloud.name === 'AzureUSGovernment' && hostCloud.name === 'AzureCloud'
+    if (!govOnPublic) return { error: AADSTS.tenantNotFound(segment) }
+    if (purpose === 'token') return { error: AADSTS.govTenantOnPublicEndpoint() }
+  }
+  return { tenant, cloud }
+}
 
 /** Starts the fake Entra on 127.0.0.1 with an ephemeral port. */
 export async function startEntra(opts: EntraOptions): Promise<FakeEntra> {
   const signingKey = createSigningKey()
+  const tenants = normalizeTenants(opts.layout)
   const tokenLog: TokenLogEntry[] = []
   const issuedCredentials: IssuedCredential[] = []
   const state = { lifetime: opts.accessTokenLifetimeSeconds ?? 3599 }
@@ -71,29 +99,39 @@ export async function startEntra(opts: EntraOptions): Promise<FakeEntra> {
     const url = new URL(req.url ?? '/', origin)
     const correlationId = String(req.headers['client-request-id'] ?? randomUUID())
     const fail = (e: EntraError): void => sendJson(res, e.status, errorBody(e, host, correlationId))
-    const { tenantId } = opts.layout
 
-    if (handleArm(req, res, url.pathname, { tenantId, jwks: jwks() })) return
-    const [tenant, ...rest] = url.pathname.split('/').filter(Boolean).map(decodeURIComponent)
+    const [tenant = '', ...rest] = url.pathname.split('/').filter(Boolean).map(decodeURIComponent)
     const route = `${req.method} /${rest.join('/')}`
+    const metadata = (): { tenantId: string; cloud?: Cloud } | undefined => {
+      if (MULTI_TENANT.has(tenant)) return { tenantId: tenant, cloud: cloudOfLoginHost(host) }
+      const found = lookupTenant(tenants, tenant, host, 'metadata')
+      if ('error' in found) return void fail(found.error)
+      return { tenantId: found.tenant.tenantId, cloud: found.cloud }
+    }
 
     if (route === 'GET /discovery/instance' && tenant === 'common') {
       sendJson(res, 200, instanceDiscovery(origin, host, url.searchParams.get('authorization_endpoint')))
     } else if (route === 'GET /v2.0/.well-known/openid-configuration') {
-      if (!isKnownTenant(tenant, tenantId)) return fail(AADSTS.tenantNotFound(tenant))
-      sendJson(res, 200, openIdConfiguration(origin, tenant, host))
+      const found = metadata()
+      if (found) sendJson(res, 200, openIdConfiguration(origin, found.tenantId, host, found.cloud))
     } else if (route === 'GET /discovery/v2.0/keys') {
-      if (!isKnownTenant(tenant, tenantId)) return fail(AADSTS.tenantNotFound(tenant))
-      sendJson(res, 200, keySet(jwks(), `${origin}/${tenant}/v2.0`))
+      const found = metadata()
+      if (found) sendJson(res, 200, keySet(jwks(), `${origin}/${found.tenantId}/v2.0`))
     } else if (route === 'POST /oauth2/v2.0/token') {
       const form = new URLSearchParams(await readBody(req))
-      const outcome = issueToken(tenant, form, {
-        tenantId,
-        apps: opts.layout.apps,
-        githubJwks: opts.githubJwks,
-        signingKey,
-        lifetimeSeconds: state.lifetime
-      })
+      const found: Lookup = MULTI_TENANT.has(tenant)
+        ? { error: AADSTS.noTenantInRequest() }
+        : lookupTenant(tenants, tenant, host, 'token')
+      const outcome =
+        'error' in found
+          ? { ...describeRequest(form), error: found.error, body: undefined }
+          : issueToken(form, {
+              tenant: found.tenant,
+              cloud: found.cloud,
+              githubJwks: opts.githubJwks,
+              signingKey,
+              lifetimeSeconds: state.lifetime
+            })
       const { clientId, grant, scope } = outcome
       const status = outcome.error?.status ?? 200
       tokenLog.push({

@@ -7,8 +7,11 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { connect, type Socket } from 'node:net'
 
-/** Answers the local port for a host name, or undefined when the host is not in the map. */
-export type HostResolver = (host: string) => number | undefined
+/**
+ * Answers the local port for a host name, or undefined when the host is not in the map. It may be async:
+ * a lazily served vault starts its server when its host name is first connected to.
+ */
+export type HostResolver = (host: string) => number | undefined | Promise<number | undefined>
 
 export interface ProxyLogEntry {
   time: number
@@ -41,8 +44,19 @@ export async function startProxy(resolve: HostResolver): Promise<TestbedProxy> {
     client.on('error', () => client.destroy())
     const [host, portText] = splitAuthority(req.url ?? '')
     const port = Number(portText || 443)
-    const target = port === 443 ? resolve(host.toLowerCase()) : undefined
+    void tunnel(client, head, host, port)
+  })
+
+  async function tunnel(client: Socket, head: Buffer, host: string, port: number): Promise<void> {
+    // The client waits for the 200 before it sends anything more, so nothing is lost while resolving.
+    let target: number | undefined
+    try {
+      target = port === 443 ? await resolve(host.toLowerCase()) : undefined
+    } catch {
+      target = undefined
+    }
     log.push({ time: Date.now(), host, port, target: target ?? 'refused' })
+    if (client.destroyed) return
     if (target === undefined) {
       client.end(
         `HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\n\r\ntest bed proxy: ${host}:${port} is not in the map\n`
@@ -62,7 +76,7 @@ export async function startProxy(resolve: HostResolver): Promise<TestbedProxy> {
     })
     upstream.on('error', () => client.destroy())
     client.on('close', () => upstream.destroy())
-  })
+  }
   await new Promise<void>(done => server.listen(0, '127.0.0.1', done))
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : 0

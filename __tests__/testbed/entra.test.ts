@@ -11,6 +11,9 @@ import { createSigningKey, signJwt, verifyJwt } from '../../testbed/jwt.js'
 
 const layout = defaultLayout()
 const app = layout.apps[0]
+const usgov = layout.tenants.find(t => t.name === 'usgov')!
+const china = layout.tenants.find(t => t.name === 'china')!
+const partner = layout.tenants.find(t => t.name === 'partner')!
 const KEY_VAULT_SCOPE = 'https://vault.azure.net/.default'
 
 let tls: TlsMaterial
@@ -105,11 +108,47 @@ describe('fake Entra metadata', () => {
       authorization_endpoint: `${entra.url}/${layout.tenantId}/oauth2/v2.0/authorize`,
       jwks_uri: `${entra.url}/${layout.tenantId}/discovery/v2.0/keys`
     })
-    const proxied = await getJson(`${entra.url}/${layout.tenantId}/v2.0/.well-known/openid-configuration`, {
+    const proxied = await getJson(`${entra.url}/${usgov.tenantId}/v2.0/.well-known/openid-configuration`, {
       host: 'login.microsoftonline.us'
     })
-    expect(proxied.body.issuer).toBe(`https://login.microsoftonline.us/${layout.tenantId}/v2.0`)
-    expect(proxied.body.cloud_instance_name).toBe('microsoftonline.us')
+    expect(proxied.body.issuer).toBe(`https://login.microsoftonline.us/${usgov.tenantId}/v2.0`)
+    expect(proxied.body).toMatchObject({
+      cloud_instance_name: 'microsoftonline.us',
+      tenant_region_scope: 'USGov'
+    })
+    const mooncake = await getJson(`${entra.url}/${china.tenantId}/v2.0/.well-known/openid-configuration`, {
+      host: 'login.partner.microsoftonline.cn'
+    })
+    expect(mooncake.body.issuer).toBe(`https://login.partner.microsoftonline.cn/${china.tenantId}/v2.0`)
+    expect(mooncake.body.cloud_instance_name).toBe('partner.microsoftonline.cn')
+  })
+
+  it('serves a tenant only in its own cloud (a US Gov tenant still shows its metadata on the public host)', async () => {
+    const publicOnGov = await getJson(
+      `${entra.url}/${layout.tenantId}/v2.0/.well-known/openid-configuration`,
+      {
+        host: 'login.microsoftonline.us'
+      }
+    )
+    expect(publicOnGov.status).toBe(400)
+    expect(publicOnGov.body.error_codes).toEqual([90002])
+    const chinaOnPublic = await getJson(
+      `${entra.url}/${china.tenantId}/v2.0/.well-known/openid-configuration`,
+      {
+        host: 'login.microsoftonline.com'
+      }
+    )
+    expect(chinaOnPublic.body.error_codes).toEqual([90002])
+    const govOnPublic = await getJson(
+      `${entra.url}/${usgov.tenantId}/v2.0/.well-known/openid-configuration`,
+      {
+        host: 'login.microsoftonline.com'
+      }
+    )
+    expect(govOnPublic.body).toMatchObject({
+      tenant_region_scope: 'USGov',
+      cloud_instance_name: 'microsoftonline.us'
+    })
   })
 
   it('answers MSAL instance discovery for the host used', async () => {
@@ -238,20 +277,39 @@ describe('fake Entra tokens', () => {
     ).rejects.toThrow(/AADSTS700016: Application with identifier 'no-such-app' was not found/)
   })
 
-  it("answers az's subscription listing for a management token only", async () => {
-    const token = await new ClientSecretCredential(
-      layout.tenantId,
-      app.clientId,
-      app.clientSecret ?? '',
-      credentialOptions()
-    ).getToken('https://management.core.windows.net//.default')
-    const listing = await getJson(`${entra.url}/subscriptions?api-version=2022-12-01`, {
-      host: 'management.azure.com',
-      authorization: `Bearer ${token.token}`
+  it('issues tokens per tenant and cloud: each tenant its own apps, China its own issuer', async () => {
+    const tokenOf = async (tenant: typeof usgov, scope: string) => {
+      const first = tenant.apps[0]
+      const res = await postToken(tenant.tenantId, {
+        grant_type: 'client_credentials',
+        client_id: first.clientId,
+        client_secret: first.clientSecret ?? '',
+        scope
+      })
+      expect(res.status).toBe(200)
+      return verifyJwt(String(res.body.access_token), entra.jwks())
+    }
+    expect(await tokenOf(usgov, 'https://vault.usgovcloudapi.net/.default')).toMatchObject({
+      aud: 'https://vault.usgovcloudapi.net',
+      iss: `https://sts.windows.net/${usgov.tenantId}/`,
+      tid: usgov.tenantId
     })
-    expect(listing).toEqual({ status: 200, body: { value: [] } })
-    const anonymous = await getJson(`${entra.url}/subscriptions?api-version=2022-12-01`)
-    expect(anonymous.status).toBe(401)
+    expect(await tokenOf(china, 'https://vault.azure.cn/.default')).toMatchObject({
+      aud: 'https://vault.azure.cn',
+      iss: `https://sts.chinacloudapi.cn/${china.tenantId}/`
+    })
+    expect(await tokenOf(partner, KEY_VAULT_SCOPE)).toMatchObject({
+      iss: `https://sts.windows.net/${partner.tenantId}/`,
+      oid: partner.apps[0].objectId
+    })
+    // The first app is not registered in the partner tenant.
+    const foreign = await postToken(partner.tenantId, {
+      grant_type: 'client_credentials',
+      client_id: app.clientId,
+      client_secret: app.clientSecret ?? '',
+      scope: KEY_VAULT_SCOPE
+    })
+    expect(foreign.body.error_codes).toEqual([700016])
   })
 })
 

@@ -4,6 +4,7 @@
  * login.microsoftonline.com (through the proxy) and for https://127.0.0.1:<port>.
  */
 import type { JsonWebKey } from 'node:crypto'
+import { cloudOfLoginHost, type Cloud } from '../clouds.js'
 
 /** `microsoftonline.com` for login.microsoftonline.com, `chinacloudapi.cn` for login.chinacloudapi.cn, ... */
 function cloudInstanceName(host: string): string {
@@ -11,8 +12,16 @@ function cloudInstanceName(host: string): string {
   return name.startsWith('login.') ? name.slice('login.'.length) : 'microsoftonline.com'
 }
 
-/** `GET /{tenant}/v2.0/.well-known/openid-configuration`; `common` and `organizations` keep `{tenantid}` in the issuer. */
-export function openIdConfiguration(origin: string, tenant: string, host: string): Record<string, unknown> {
+/**
+ * `GET /{tenant}/v2.0/.well-known/openid-configuration`; `common` and `organizations` keep `{tenantid}` in
+ * the issuer. `cloud` is the tenant's (its instance name, region scope and Graph host).
+ */
+export function openIdConfiguration(
+  origin: string,
+  tenant: string,
+  host: string,
+  cloud?: Cloud
+): Record<string, unknown> {
   const base = `${origin}/${tenant}`
   const issuerTenant = tenant === 'common' || tenant === 'organizations' ? '{tenantid}' : tenant
   return {
@@ -26,7 +35,7 @@ export function openIdConfiguration(origin: string, tenant: string, host: string
     scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
     issuer: `${origin}/${issuerTenant}/v2.0`,
     request_uri_parameter_supported: false,
-    userinfo_endpoint: 'https://graph.microsoft.com/oidc/userinfo',
+    userinfo_endpoint: `https://${cloud?.graphHost ?? 'graph.microsoft.com'}/oidc/userinfo`,
     authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
     device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
     http_logout_supported: true,
@@ -54,10 +63,10 @@ export function openIdConfiguration(origin: string, tenant: string, host: string
       'email'
     ],
     kerberos_endpoint: `${base}/kerberos`,
-    tenant_region_scope: 'EU',
-    cloud_instance_name: cloudInstanceName(host),
+    tenant_region_scope: cloud?.regionScope ?? 'EU',
+    cloud_instance_name: cloud?.instanceName ?? cloudInstanceName(host),
     cloud_graph_host_name: 'graph.windows.net',
-    msgraph_host: 'graph.microsoft.com',
+    msgraph_host: cloud?.graphHost ?? 'graph.microsoft.com',
     rbac_url: 'https://pas.windows.net'
   }
 }
@@ -69,8 +78,9 @@ export function keySet(jwks: JsonWebKey[], issuer: string): { keys: unknown[] } 
 
 /**
  * `GET /common/discovery/instance?api-version=1.1&authorization_endpoint=...`. The real answer lists
- * every public cloud's aliases; the fake names the host that was used as its own preferred network, so
- * that MSAL (Python, for az) keeps talking to the host the proxy tunnels.
+ * every cloud's aliases (China's preferred network being login.partner.microsoftonline.cn); the fake
+ * names the authority's own host as its preferred network, so that MSAL (Python, for az) keeps talking
+ * to a host the proxy tunnels. An authority in another cloud keeps its own host.
  */
 export function instanceDiscovery(
   origin: string,
@@ -78,16 +88,24 @@ export function instanceDiscovery(
   authorizationEndpoint: string | null
 ): Record<string, unknown> {
   let tenant = 'common'
+  let authorityOrigin = origin
+  let authorityHost = host
   if (authorizationEndpoint) {
     try {
-      tenant = new URL(authorizationEndpoint).pathname.split('/').filter(Boolean)[0] ?? 'common'
+      const url = new URL(authorizationEndpoint)
+      tenant = url.pathname.split('/').filter(Boolean)[0] ?? 'common'
+      if (cloudOfLoginHost(url.host)) {
+        authorityOrigin = url.origin
+        authorityHost = url.host
+      }
     } catch {
       // keep `common`, as Entra does for an endpoint it cannot read
     }
   }
+  const hosts = [...new Set([authorityHost, host])]
   return {
-    tenant_discovery_endpoint: `${origin}/${tenant}/v2.0/.well-known/openid-configuration`,
+    tenant_discovery_endpoint: `${authorityOrigin}/${tenant}/v2.0/.well-known/openid-configuration`,
     'api-version': '1.1',
-    metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }]
+    metadata: hosts.map(h => ({ preferred_network: h, preferred_cache: h, aliases: [h] }))
   }
 }

@@ -52,6 +52,16 @@ export const AADSTS = {
       'the correct cloud. Check with your subscription administrator, this may happen if there are no active ' +
       'subscriptions for the tenant.'
   }),
+  govTenantOnPublicEndpoint: (): EntraError => ({
+    status: 400,
+    error: 'invalid_request',
+    code: 900439,
+    message:
+      'Confidential Client requests are not supported on the public endpoint (login.microsoftonline.com) for ' +
+      'tenants in the Azure Government cloud. Send your login requests to https://login.microsoftonline.us ' +
+      'instead. Please see https://devblogs.microsoft.com/azuregov/azure-government-aad-authority-endpoint-update/ ' +
+      'for more details'
+  }),
   noTenantInRequest: (): EntraError => ({
     status: 400,
     error: 'invalid_request',

@@ -3,7 +3,8 @@
  * or an Entra error. Pure apart from reading the clock, so that the HTTP layer stays thin.
  */
 import { randomBytes, type JsonWebKey } from 'node:crypto'
-import type { AppRegistration } from '../config.js'
+import type { Cloud } from '../clouds.js'
+import type { AppRegistration, TenantConfig } from '../config.js'
 import { decodeJwt, signJwt, verifyJwt, type JwtClaims, type SigningKey } from '../jwt.js'
 import { nowSeconds } from '../http.js'
 import { AADSTS, type EntraError } from './errors.js'
@@ -15,8 +16,10 @@ const SKEW_SECONDS = 60
 export type Grant = 'client_assertion' | 'client_secret'
 
 export interface TokenContext {
-  tenantId: string
-  apps: readonly AppRegistration[]
+  /** The tenant of the request's path, already resolved (and checked against the host's cloud). */
+  tenant: TenantConfig
+  /** The tenant's cloud: the issuer of its tokens. */
+  cloud: Cloud
   githubJwks: () => JsonWebKey[]
   signingKey: SigningKey
   lifetimeSeconds: number
@@ -37,21 +40,27 @@ export function resourceOfScope(scope: string): string | undefined {
   return resource?.slice(0, -'/.default'.length)
 }
 
-/** Handles `POST /{tenant}/oauth2/v2.0/token`. */
-export function issueToken(tenant: string, form: URLSearchParams, ctx: TokenContext): TokenOutcome {
-  const clientId = form.get('client_id') ?? ''
-  const scope = form.get('scope') ?? ''
-  const grant: Grant = form.has('client_assertion') ? 'client_assertion' : 'client_secret'
-  const fail = (error: EntraError): TokenOutcome => ({ clientId, grant, scope, error })
+/** The fields of the token request that the log records, also for a request refused before `issueToken`. */
+export function describeRequest(form: URLSearchParams): Pick<TokenOutcome, 'clientId' | 'grant' | 'scope'> {
+  return {
+    clientId: form.get('client_id') ?? '',
+    scope: form.get('scope') ?? '',
+    grant: form.has('client_assertion') ? 'client_assertion' : 'client_secret'
+  }
+}
 
-  if (tenant === 'common' || tenant === 'organizations') return fail(AADSTS.noTenantInRequest())
-  if (tenant.toLowerCase() !== ctx.tenantId.toLowerCase()) return fail(AADSTS.tenantNotFound(tenant))
+/** Handles `POST /{tenant}/oauth2/v2.0/token` for a known tenant. */
+export function issueToken(form: URLSearchParams, ctx: TokenContext): TokenOutcome {
+  const { clientId, grant, scope } = describeRequest(form)
+  const fail = (error: EntraError): TokenOutcome => ({ clientId, grant, scope, error })
+  const tenantId = ctx.tenant.tenantId
+
   const grantType = form.get('grant_type')
   if (!grantType) return fail(AADSTS.missingField('grant_type'))
   if (grantType !== 'client_credentials') return fail(AADSTS.unsupportedGrant(grantType))
   if (!clientId) return fail(AADSTS.missingField('client_id'))
-  const app = ctx.apps.find(a => a.clientId.toLowerCase() === clientId.toLowerCase())
-  if (!app) return fail(AADSTS.unknownClient(clientId, tenant))
+  const app = ctx.tenant.apps.find(a => a.clientId.toLowerCase() === clientId.toLowerCase())
+  if (!app) return fail(AADSTS.unknownClient(clientId, tenantId))
 
   const credentialError =
     grant === 'client_assertion'
@@ -64,7 +73,8 @@ export function issueToken(tenant: string, form: URLSearchParams, ctx: TokenCont
   if (!resource) return fail(AADSTS.badScope(scope))
 
   const now = nowSeconds()
-  const issuer = `https://sts.windows.net/${ctx.tenantId}/`
+  // v1 access tokens (what Key Vault and ARM receive) carry the cloud's STS issuer.
+  const issuer = `${ctx.cloud.stsIssuer}/${tenantId}/`
   // Entra back-dates iat/nbf by five minutes to absorb clock skew; exp counts from real time.
   const claims: JwtClaims = {
     aud: resource,
@@ -81,7 +91,7 @@ export function issueToken(tenant: string, form: URLSearchParams, ctx: TokenCont
     oid: app.objectId,
     rh: randomBytes(12).toString('base64url'),
     sub: app.objectId,
-    tid: ctx.tenantId,
+    tid: tenantId,
     uti: randomBytes(16).toString('base64url'),
     ver: '1.0',
     xms_tcdt: now - 86_400

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { randomUUID, type JsonWebKey } from 'node:crypto'
 import type { TestClock } from '../clock.js'
 import type { VaultConfig } from '../config.js'
-import { authenticate, authorize, challengeHeader } from './auth.js'
+import { authenticate, authorize, type VaultAudience } from './auth.js'
 import type { VaultBehaviour } from './behaviour.js'
 import { certificateRoute, seedCertificateObject, type PendingCertificate } from './certificates.js'
 import { badParameter, KvError, throttled, type Kind } from './errors.js'
@@ -52,8 +52,8 @@ export type VaultState = Record<Kind, KindState> & { pendingCertificates: string
 
 export interface EmulatorShared {
   clock: TestClock
-  tenantId: string
-  authorityHost: string
+  /** The vault's tenant and cloud: the token audience and issuer it accepts, and its 401 challenge. */
+  audience: VaultAudience
   jwks: () => JsonWebKey[]
   tls: { cert: string; key: string }
   log(entry: RequestLogEntry): void
@@ -246,13 +246,7 @@ export class VaultServer implements VaultRuntime {
     const route = secretRoute(this, kvReq) ?? keyRoute(this, kvReq) ?? certificateRoute(this, kvReq)
     entry.operation = route?.operation
     // Answer the challenge before touching the body: the first SDK request has none, az sends Content-Length 0.
-    const challenge = challengeHeader(this.shared.authorityHost, this.shared.tenantId)
-    const principal = authenticate(
-      req.headers.authorization,
-      this.shared.jwks(),
-      this.shared.tenantId,
-      challenge
-    )
+    const principal = authenticate(req.headers.authorization, this.shared.jwks(), this.shared.audience)
     entry.principal = principal.oid
     kvReq.apiVersion = checkApiVersion(url.searchParams.get('api-version'))
     const fault = this.faults.draw(this.behaviour.faults)
