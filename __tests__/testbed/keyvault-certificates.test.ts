@@ -1,6 +1,6 @@
 import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:crypto'
 import forge from 'node-forge'
-import { WellKnownIssuer } from '@azure/keyvault-certificates'
+import { WellKnownIssuer, type ImportCertificateOptions } from '@azure/keyvault-certificates'
 import type { EmulatedVault } from '../../testbed/keyvault/emulator.js'
 import { issueSelfSigned } from '../../testbed/keyvault/x509.js'
 import { startTestEnv, type TestEnv } from '../../testbed/keyvault/test-support.js'
@@ -103,15 +103,16 @@ describe('Key Vault emulator: certificates through CertificateClient', () => {
   it('imports PEM and PFX certificates', async () => {
     const { certificates, secrets } = env.clients(vault)
     const pem = selfSignedPem('imported.example.com')
+    // @azure/keyvault-certificates 4.10 serializes `certificatePolicy`, not the documented `policy`
+    // option (which it drops); without a policy it sends the PEM base64-encoded, which the service accepts.
     const fromPem = await certificates.importCertificate('imported-pem', Buffer.from(pem), {
-      policy: {
-        contentType: 'application/x-pem-file',
-        issuerName: 'Unknown',
-        subject: 'CN=imported.example.com'
-      }
-    })
+      certificatePolicy: { secretProperties: { contentType: 'application/x-pem-file' } }
+    } as ImportCertificateOptions)
     expect(new X509Certificate(Buffer.from(fromPem.cer!)).subject).toBe('CN=imported.example.com')
+    expect(fromPem.policy?.contentType).toBe('application/x-pem-file')
+    expect(fromPem.policy?.issuerName).toBe('Unknown')
     const pemSecret = await secrets.getSecret('imported-pem')
+    expect(pemSecret.properties.contentType).toBe('application/x-pem-file')
     expect(pemSecret.value).toContain('-----BEGIN CERTIFICATE-----')
     expect(createPrivateKey(pemSecret.value!).asymmetricKeyType).toBe('rsa')
 

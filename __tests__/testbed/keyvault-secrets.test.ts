@@ -90,7 +90,9 @@ describe('Key Vault emulator: secrets through SecretClient', () => {
     expect(busy.message).toContain('is currently being deleted')
     const deleted = await poller.pollUntilDone()
     expect(deleted.properties.deletedOn).toBeInstanceOf(Date)
-    expect(deleted.value).toBeUndefined()
+    // The poller's last answer is GET /deletedsecrets/{name}: a DeletedSecretBundle carries the value.
+    expect(first?.value).toBeUndefined()
+    expect(deleted.value).toBe('x')
     expect(deleted.properties.scheduledPurgeDate!.getTime() - deleted.properties.deletedOn!.getTime()).toBe(
       90 * 86400_000
     )

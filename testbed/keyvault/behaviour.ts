@@ -18,6 +18,16 @@ export interface VaultBehaviour {
   emptyFirstPage: 'whenDeleted' | 'always' | 'never'
   /** How many GETs of a pending certificate operation answer inProgress before it completes. */
   certificatePendingPolls: number
+  /**
+   * The caller's address as the vault sees it (every client really comes from 127.0.0.1 through the
+   * proxy): checked against `networkAcls.ipRules` and echoed in `x-ms-keyvault-network-info`.
+   */
+  clientAddress: string
+  /**
+   * How a restore of a blob from another security world is refused: the message is the service's
+   * "Cannot decrypt backup blob.", its status and code are UNCONFIRMED (default 400 BadParameter).
+   */
+  foreignBlobError: { status: number; code: string; innerCode?: string }
 }
 
 /** The defaults, like the real service. */
@@ -30,11 +40,13 @@ export function defaultBehaviour(): VaultBehaviour {
     faults: { p503: 0, p500: 0, pReset: 0, seed: 1 },
     maxBackupVersions: 500,
     emptyFirstPage: 'whenDeleted',
-    certificatePendingPolls: 1
+    certificatePendingPolls: 1,
+    clientAddress: '20.42.73.160',
+    foreignBlobError: { status: 400, code: 'BadParameter' }
   }
 }
 
-/** Merges a partial behaviour over a base (nested objects merged one level deep). */
+/** Merges a partial behaviour over a base (nested objects merged one level deep; foreignBlobError replaced whole). */
 export function mergeBehaviour(base: VaultBehaviour, patch: Partial<VaultBehaviour> = {}): VaultBehaviour {
   return {
     ...base,
@@ -43,6 +55,7 @@ export function mergeBehaviour(base: VaultBehaviour, patch: Partial<VaultBehavio
     purgeWindowMs: [...(patch.purgeWindowMs ?? base.purgeWindowMs)] as [number, number],
     throttle: { ...base.throttle, ...patch.throttle },
     latency: { ...base.latency, ...patch.latency },
-    faults: { ...base.faults, ...patch.faults }
+    faults: { ...base.faults, ...patch.faults },
+    foreignBlobError: { ...(patch.foreignBlobError ?? base.foreignBlobError) }
   }
 }

@@ -3,7 +3,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { badParameter } from './errors.js'
 import type { VaultRuntime } from './http.js'
 import { newVersionId, type ObjectVersion, type StoredCert } from './store.js'
-import { issueSelfSigned, PFX, validity } from './x509.js'
+import { issueSelfSigned, PFX, validity, type CertificateFacts } from './x509.js'
 
 export type Policy = Record<string, Record<string, unknown> | unknown>
 
@@ -61,6 +61,43 @@ export function newPrivateKey(policy: Record<string, unknown>): { pem: string; k
   return { pem: pkcs8(generateKeyPairSync('rsa', { modulusLength: size }).privateKey), kty: 'RSA' }
 }
 
+/**
+ * The policy of an imported certificate: x509_props and key_props read from the certificate, the
+ * secret's content type, the caller's exportable / reuse_key / lifetime_actions, issuer "Unknown"
+ * (spec example ImportCertificate: lifetime action EmailContacts at 80 %).
+ */
+export function importPolicy(
+  raw: Policy | undefined,
+  facts: CertificateFacts,
+  contentType: string
+): Record<string, unknown> {
+  const p = (raw ?? {}) as Record<string, Record<string, unknown> | undefined>
+  return {
+    key_props: {
+      exportable: p.key_props?.exportable ?? true,
+      ...facts.keyProps,
+      reuse_key: p.key_props?.reuse_key ?? false
+    },
+    secret_props: { contentType },
+    x509_props: {
+      subject: facts.subject,
+      ...(facts.sans ? { sans: facts.sans } : {}),
+      ekus: facts.ekus,
+      key_usage: facts.keyUsage,
+      validity_months: facts.validityMonths
+    },
+    lifetime_actions: p.lifetime_actions ?? [
+      { trigger: { lifetime_percentage: 80 }, action: { action_type: 'EmailContacts' } }
+    ],
+    issuer: { name: 'Unknown', ...p.issuer }
+  }
+}
+
+/** Whether a policy makes the certificate's key exportable (the default). */
+export function isExportable(policy: Record<string, unknown>): boolean {
+  return (policy.key_props as Record<string, unknown> | undefined)?.exportable !== false
+}
+
 export function certVersion(
   der: Buffer,
   chain: Buffer[],
@@ -68,7 +105,8 @@ export function certVersion(
   kty: 'RSA' | 'EC',
   contentType: string,
   attributes: ObjectVersion['attributes'],
-  tags: Record<string, string>
+  tags: Record<string, string>,
+  exportable = true
 ): ObjectVersion {
   const { nbf, exp } = validity(der)
   const cert: StoredCert = {
@@ -76,7 +114,8 @@ export function certVersion(
     chain: chain.map(c => c.toString('base64')),
     privateKeyPem,
     kty,
-    secretContentType: contentType
+    secretContentType: contentType,
+    ...(exportable ? {} : { exportable: false })
   }
   return { id: newVersionId(), attributes: { ...attributes, nbf, exp }, tags, cert }
 }

@@ -5,7 +5,15 @@
  * Create runs through the pending-operation resource the SDK's poller reads.
  */
 import { randomUUID } from 'node:crypto'
-import { certVersion, completePolicy, issue, newPrivateKey, type Policy } from './certificate-policy.js'
+import {
+  certVersion,
+  completePolicy,
+  importPolicy,
+  isExportable,
+  issue,
+  newPrivateKey,
+  type Policy
+} from './certificate-policy.js'
 import { badParameter, KvError, type Kind } from './errors.js'
 import {
   checkName,
@@ -31,7 +39,7 @@ import {
   restoreObject
 } from './lifecycle.js'
 import { latest, type ObjectVersion, type StoredObject } from './store.js'
-import { createCsr, parseImport, PFX, thumbprint, validity } from './x509.js'
+import { certificateFacts, createCsr, parseImport, PEM, PFX, thumbprint } from './x509.js'
 
 /** A create operation that has not completed yet (or has, and is kept for later GETs). */
 export interface PendingCertificate {
@@ -149,7 +157,7 @@ async function createCertificate(vault: VaultRuntime, req: KvRequest, name: stri
     kty
   }
   vault.pendingCertificates.set(key, pending)
-  const location = `${req.origin}/certificates/${name}/pending?api-version=${encodeURIComponent(req.apiVersion)}`
+  const location = `${req.origin}/certificates/${name}/pending?api-version=${encodeURIComponent(req.apiVersion)}&request_id=${pending.requestId}`
   return { status: 202, body: operationBody(pending, req.origin), headers: { location, 'retry-after': '10' } }
 }
 
@@ -164,13 +172,18 @@ function pollPending(vault: VaultRuntime, req: KvRequest, name: string): Reply {
       vault,
       p.name,
       p.policy,
-      certVersion(der, [], p.privateKeyPem, p.kty, contentType, attributes, p.tags)
+      certVersion(der, [], p.privateKeyPem, p.kty, contentType, attributes, p.tags, isExportable(p.policy))
     )
     p.status = 'completed'
   }
   return { status: 200, body: operationBody(p, req.origin) }
 }
 
+/**
+ * POST /certificates/{name}/import: PKCS#12 (base64, optional `pwd`) by default, PEM (raw or base64)
+ * when `policy.secret_props.contentType` is application/x-pem-file. 200 with the certificate bundle
+ * and the policy derived from the certificate (issuer "Unknown").
+ */
 async function importCertificate(
   vault: VaultRuntime,
   view: KindView,
@@ -179,18 +192,19 @@ async function importCertificate(
 ): Promise<Reply> {
   const body = await req.readJson()
   if (typeof body.value !== 'string') throw badParameter('Property value is required.')
+  const tags = parseTags(body.tags)
   if (!vault.collections.certificates.get(name, vault.clock.now())) guardNameFree(vault, name)
-  const parsed = parseImport(body.value, typeof body.pwd === 'string' ? body.pwd : undefined)
   const rawPolicy = body.policy as Policy | undefined
-  const contentType = String(
-    ((rawPolicy?.secret_props ?? {}) as Record<string, unknown>).contentType ?? parsed.format
+  const requested = ((rawPolicy?.secret_props ?? {}) as Record<string, unknown>).contentType
+  const format = requested === PEM ? 'pem' : 'pkcs12'
+  const parsed = parseImport(
+    body.value,
+    typeof body.pwd === 'string' ? body.pwd : undefined,
+    format,
+    rawPolicy !== undefined && rawPolicy !== null
   )
-  const policy = completePolicy(rawPolicy, {
-    subject: validity(parsed.certs[0]).subject,
-    kty: parsed.kty,
-    contentType,
-    issuer: 'Unknown'
-  })
+  const contentType = format === 'pem' ? PEM : PFX
+  const policy = importPolicy(rawPolicy, certificateFacts(parsed.certs[0]), contentType)
   const version = certVersion(
     parsed.certs[0],
     parsed.certs.slice(1),
@@ -198,7 +212,8 @@ async function importCertificate(
     parsed.kty,
     contentType,
     parseAttributes(body.attributes, vault.clock.now()),
-    parseTags(body.tags)
+    tags,
+    isExportable(policy)
   )
   const o = addCertificateVersion(vault, name, policy, version)
   return { status: 200, body: view.bundle(o, version, req.origin) }
@@ -215,7 +230,8 @@ export function certificateRoute(vault: VaultRuntime, req: KvRequest): Route | u
   const m = req.method
   const n = req.segments.length
 
-  if (collection === 'deletedcertificates') return deletedRoute(vault, view, req, 'read')
+  if (collection === 'deletedcertificates')
+    return deletedRoute(vault, view, req, { list: 'read', get: 'read' })
   if (collection !== 'certificates') return undefined
   if (n === 1 && m === 'GET') {
     return {
@@ -245,7 +261,8 @@ export function certificateRoute(vault: VaultRuntime, req: KvRequest): Route | u
       operation: 'CreateCertificate',
       need: need('create', 'create/action'),
       resource: res(name),
-      run: () => createCertificate(vault, req, checkName(name))
+      name,
+      run: () => createCertificate(vault, req, name)
     }
   }
   if (n === 3 && third === 'import' && m === 'POST') {
@@ -253,7 +270,8 @@ export function certificateRoute(vault: VaultRuntime, req: KvRequest): Route | u
       operation: 'ImportCertificate',
       need: need('import', 'import/action'),
       resource: res(name),
-      run: () => importCertificate(vault, view, req, checkName(name))
+      name,
+      run: () => importCertificate(vault, view, req, name)
     }
   }
   if (n === 3 && third === 'pending' && m === 'GET') {
@@ -261,6 +279,7 @@ export function certificateRoute(vault: VaultRuntime, req: KvRequest): Route | u
       operation: 'GetCertificateOperation',
       need: need('get', 'read'),
       resource: res(name),
+      name,
       run: () => pollPending(vault, req, name)
     }
   }
@@ -269,6 +288,7 @@ export function certificateRoute(vault: VaultRuntime, req: KvRequest): Route | u
       operation: 'DeleteCertificateOperation',
       need: need('delete', 'delete'),
       resource: res(name),
+      name,
       run: () => {
         const p = vault.pendingCertificates.get(name.toLowerCase())
         if (!p) throw new KvError(404, 'PendingCertificateNotFound', `Pending certificate not found: ${name}`)
@@ -282,6 +302,7 @@ export function certificateRoute(vault: VaultRuntime, req: KvRequest): Route | u
       operation: 'GetCertificatePolicy',
       need: need('get', 'read'),
       resource: res(name),
+      name,
       run: () => ({
         status: 200,
         body: renderPolicy(vault, mustGet(vault, 'certificates', name), req.origin)
@@ -293,6 +314,7 @@ export function certificateRoute(vault: VaultRuntime, req: KvRequest): Route | u
       operation: 'UpdateCertificatePolicy',
       need: need('update', 'update/action'),
       resource: res(name),
+      name,
       run: async () => {
         const o = mustGet(vault, 'certificates', name)
         const patch = (await req.readJson()) as Record<string, unknown>
@@ -313,6 +335,7 @@ export function certificateRoute(vault: VaultRuntime, req: KvRequest): Route | u
       operation: 'BackupCertificate',
       need: need('backup', 'backup/action'),
       resource: res(name),
+      name,
       run: () => backupObject(vault, 'certificates', mustGet(vault, 'certificates', name))
     }
   }
@@ -321,6 +344,7 @@ export function certificateRoute(vault: VaultRuntime, req: KvRequest): Route | u
       operation: 'ListCertificateVersions',
       need: need('list', 'read'),
       resource: res(name),
+      name,
       run: () => {
         const o = vault.collections.certificates.get(name, now())
         return page(
@@ -340,6 +364,7 @@ export function certificateRoute(vault: VaultRuntime, req: KvRequest): Route | u
       operation: 'DeleteCertificate',
       need: need('delete', 'delete'),
       resource: res(name),
+      name,
       run: () => {
         vault.pendingCertificates.delete(name.toLowerCase())
         return deleteObject(vault, view, name, req.origin)
@@ -351,6 +376,7 @@ export function certificateRoute(vault: VaultRuntime, req: KvRequest): Route | u
       operation: 'GetCertificate',
       need: need('get', 'read'),
       resource: res(name),
+      name,
       run: () => {
         const o = mustGet(vault, 'certificates', name)
         return { status: 200, body: view.bundle(o, mustVersion('certificates', o, third ?? ''), req.origin) }
@@ -362,6 +388,7 @@ export function certificateRoute(vault: VaultRuntime, req: KvRequest): Route | u
       operation: 'UpdateCertificate',
       need: need('update', 'update/action'),
       resource: res(name),
+      name,
       run: async () => {
         const o = mustGet(vault, 'certificates', name)
         const v = mustVersion('certificates', o, third ?? '')
@@ -379,16 +406,40 @@ export function certificateRoute(vault: VaultRuntime, req: KvRequest): Route | u
   return undefined
 }
 
-/** Seeds a self-signed certificate (one RSA key shared by its versions, for speed). */
+/** Options of a seeded certificate. */
+export interface SeedCertificateOptions {
+  tags?: Record<string, string>
+  versions?: number
+  /** The secret's content type of every version (default application/x-pkcs12). */
+  contentType?: string
+  /**
+   * Per-version content types, oldest first (missing entries: `contentType`): versions that differ in
+   * content type, as after a policy change. The policy carries the current version's.
+   */
+  contentTypes?: string[]
+  /** false: a non-exportable key; the certificate's secret then holds no private key. */
+  exportable?: boolean
+}
+
+/** Seeds a self-signed RSA certificate (one key shared by its versions, for speed). */
 export function seedCertificateObject(
   vault: VaultRuntime,
   name: string,
-  opts: { tags?: Record<string, string>; versions?: number } = {}
+  opts: SeedCertificateOptions = {}
 ): void {
   guardNameFree(vault, name)
-  const policy = completePolicy(undefined, { subject: `CN=${name}` })
+  const count = Math.max(1, opts.versions ?? 1, opts.contentTypes?.length ?? 0)
+  const contentTypeOf = (i: number): string => opts.contentTypes?.[i] ?? opts.contentType ?? PFX
+  const exportable = opts.exportable !== false
+  const policy = completePolicy(
+    {
+      key_props: { exportable },
+      secret_props: { contentType: contentTypeOf(count - 1) }
+    },
+    { subject: `CN=${name}` }
+  )
   const { pem: privateKeyPem } = newPrivateKey(policy)
-  for (let i = 0; i < Math.max(1, opts.versions ?? 1); i++) {
+  for (let i = 0; i < count; i++) {
     const seconds = vault.clock.nowSeconds()
     const der = issue(vault, policy, privateKeyPem)
     addCertificateVersion(
@@ -400,9 +451,10 @@ export function seedCertificateObject(
         [],
         privateKeyPem,
         'RSA',
-        PFX,
+        contentTypeOf(i),
         { enabled: true, created: seconds, updated: seconds },
-        { ...(opts.tags ?? {}) }
+        { ...(opts.tags ?? {}) },
+        exportable
       )
     )
   }

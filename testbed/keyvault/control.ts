@@ -10,7 +10,8 @@
  *   POST   /vaults/{name}/seed              one or an array of
  *                                           {type:'secret', name, value, tags?, contentType?, enabled?, versions?}
  *                                           {type:'key', name, kty?, tags?, enabled?, versions?}
- *                                           {type:'certificate', name, tags?, versions?}   -> {seeded: n}
+ *                                           {type:'certificate', name, tags?, versions?, contentType?,
+ *                                            contentTypes?, exportable?}                   -> {seeded: n}
  *   GET    /clock                           -> {now, iso}
  *   POST   /clock/advance                   {ms} or {seconds} or {days} -> {now, iso}
  *   GET    /log?vault=&since=               -> RequestLogEntry[] (since: clock ms)

@@ -11,9 +11,11 @@ import { TestClock } from '../clock.js'
 import type { RoleAssignment, VaultConfig } from '../config.js'
 import { inheritRoleAssignments, vaultAudience } from './auth.js'
 import { defaultBehaviour, mergeBehaviour, type VaultBehaviour } from './behaviour.js'
+import type { SeedCertificateOptions } from './certificates.js'
 import { VaultServer, type RequestLogEntry, type VaultState } from './vault.js'
 
 export type { VaultBehaviour } from './behaviour.js'
+export type { SeedCertificateOptions } from './certificates.js'
 export type { RequestLogEntry, VaultState, KindState, ItemState } from './vault.js'
 
 export interface KeyVaultEmulatorOptions {
@@ -49,7 +51,8 @@ export interface EmulatedVault {
     name: string,
     opts?: { kty?: 'RSA' | 'EC'; tags?: Record<string, string>; enabled?: boolean; versions?: number }
   ): void
-  seedCertificate(name: string, opts?: { tags?: Record<string, string>; versions?: number }): void
+  /** A self-signed RSA certificate; options for non-exportable keys and per-version content types. */
+  seedCertificate(name: string, opts?: SeedCertificateOptions): void
   state(): VaultState
   /** Refills the throttle's token bucket, as after an idle period (the benchmark starts each run so). */
   refillThrottle(): void

@@ -60,7 +60,7 @@ export function deletedButRecoverable(kind: Kind, name: string): KvError {
   )
 }
 
-/** 409 during the asynchronous delete (or purge) window. */
+/** 409 for a create (or restore) during the asynchronous delete (or purge) window. */
 export function beingDeleted(kind: Kind, name: string): KvError {
   return new KvError(
     409,
@@ -80,13 +80,42 @@ export function beingRecovered(kind: Kind, name: string): KvError {
   )
 }
 
-/** 409 when a restore meets a name in use (active, or just purged). */
+/**
+ * 409 when a restore meets a name in use (active, soft-deleted, being recovered, or just purged), no
+ * innererror. `id` is the versioned id of the latest version in the blob. The secret and key texts are
+ * recorded; the certificate text is the same template (its exact wording was not captured).
+ */
 export function restoreConflict(kind: Kind, id: string): KvError {
   const l = lower(kind)
   return new KvError(
     409,
     'Conflict',
-    `There was a conflict restoring the ${l} '${id}'. This can happen if either: a second ${l} with the same name was created after the first ${l} was deleted; or the ${l} is being restored to a vault that already contains a ${l} with the same name. Please resolve the conflict and try restoring the ${l} again.`
+    `There was a conflict restoring the ${l} '${id}'. This can happen if either: a second ${l} with the same name was created after the first ${l} was deleted; thus trying to restore a ${l} whose name is already in use. To fix this, rename the second ${l} to something else so that the restore works. The second probable cause of this exception is when multiple operations are performed in parallel against the ${l}. To avoid this error, perform operations against a ${l} in a sequential manner.`
+  )
+}
+
+/** 409 for a purge (or recover) of an object whose asynchronous delete has not finished. */
+export function stillBeingDeleted(kind: Kind): KvError {
+  return new KvError(409, 'Conflict', `${label(kind)} is currently being deleted.`, 'ObjectIsBeingDeleted')
+}
+
+/** 409 for a recover that meets a recovery already under way (no innererror). `id` is versioned. */
+export function parallelRecover(kind: Kind, id: string): KvError {
+  const l = lower(kind)
+  return new KvError(
+    409,
+    'Conflict',
+    `There was a conflict while recovering the soft-deleted ${l} '${id}'. This can happen when multiple operations are performed in parallel against the soft-deleted ${l}. To avoid this error, perform operations against the soft-deleted ${l} in a sequential manner.`
+  )
+}
+
+/** 409 for a delete that meets another operation under way (a recovery; no innererror). `id` is versioned. */
+export function parallelDelete(kind: Kind, id: string): KvError {
+  const l = lower(kind)
+  return new KvError(
+    409,
+    'Conflict',
+    `There was a conflict while deleting ${l} '${id}'. This can happen when multiple operations are performed in parallel against the ${l}. To avoid this error, perform operations against the ${l} in a sequential manner.`
   )
 }
 
@@ -113,9 +142,32 @@ export function malformedBlob(): KvError {
   return new KvError(400, 'Malformed backup blob', 'Backup blob contains invalid or corrupt version.')
 }
 
-/** 400 for a blob from another security world (subscription + geography); status and code UNCONFIRMED. */
-export function foreignBlob(): KvError {
-  return new KvError(400, 'BadParameter', 'Cannot decrypt backup blob.')
+/**
+ * A blob from another security world (subscription + geography): "Cannot decrypt backup blob." Its
+ * status and code are UNCONFIRMED; `VaultBehaviour.foreignBlobError` chooses them (default 400 BadParameter).
+ */
+export function foreignBlob(answer: { status: number; code: string; innerCode?: string }): KvError {
+  return new KvError(answer.status, answer.code, 'Cannot decrypt backup blob.', answer.innerCode)
+}
+
+/** 400 BadParameter "Property has invalid value\r\n": more than 15 tags (also used for other property limits). */
+export function invalidProperty(property?: string): KvError {
+  return badParameter(`Property ${property ? `${property} ` : ''}has invalid value\r\n`)
+}
+
+/** 400 for a secret value over 25,600 characters. */
+export function secretTooLarge(): KvError {
+  return new KvError(
+    400,
+    'BadParameter',
+    'Secret is beyond the maximum permitted length of 25600 characters.',
+    'SecretTooLarge'
+  )
+}
+
+/** 403 for GET of a disabled secret (version). */
+export function secretDisabled(): KvError {
+  return new KvError(403, 'Forbidden', 'Operation get is not allowed on a disabled secret.', 'SecretDisabled')
 }
 
 /** 400 with code BadParameter. */
@@ -123,7 +175,7 @@ export function badParameter(message: string): KvError {
   return new KvError(400, 'BadParameter', message)
 }
 
-/** 429 with the service's wording; Retry-After only when configured (the real header is UNCONFIRMED). */
+/** 429 with the service's wording; no Retry-After (as recorded) unless configured. */
 export function throttled(retryAfterSeconds?: number): KvError {
   const headers: Record<string, string> = retryAfterSeconds
     ? { 'retry-after': String(retryAfterSeconds) }

@@ -3,7 +3,7 @@ import type { VaultConfig } from '../config.js'
 import type { TestClock } from '../clock.js'
 import type { Requirement } from './auth.js'
 import type { VaultBehaviour } from './behaviour.js'
-import { badParameter, type Kind } from './errors.js'
+import { badParameter, invalidProperty, type Kind } from './errors.js'
 import type { Attributes, Collection } from './store.js'
 import type { PendingCertificate } from './certificates.js'
 
@@ -42,6 +42,8 @@ export interface Route {
   need: Requirement
   /** Resource path for RBAC messages, e.g. `/secrets/name`. */
   resource: string
+  /** The object name in the URI, checked (400 "invalid name") after the permission check. */
+  name?: string
   run(): Promise<Reply> | Reply
 }
 
@@ -97,16 +99,43 @@ export function parseAttributes(raw: unknown, now: number, previous?: Attributes
   }
 }
 
-/** Reads `tags` of a request body. */
+const MAX_TAGS = 15
+const MAX_TAG_NAME = 512
+const MAX_TAG_VALUE = 256
+const MAX_CONTENT_TYPE = 255
+
+/**
+ * Reads `tags` of a request body. More than 15 tags: 400 "Property has invalid value\r\n" (recorded).
+ * Names over 512 or values over 256 characters get the same answer (the limits are documented, the
+ * answer is not; the portal accepts 512-character names).
+ */
 export function parseTags(raw: unknown, previous: Record<string, string> = {}): Record<string, string> {
   if (raw === undefined || raw === null) return previous
   if (typeof raw !== 'object') throw badParameter('Tags must be an object.')
-  return Object.fromEntries(Object.entries(raw as Record<string, unknown>).map(([k, v]) => [k, String(v)]))
+  const entries = Object.entries(raw as Record<string, unknown>).map(([k, v]) => [k, String(v)] as const)
+  if (
+    entries.length > MAX_TAGS ||
+    entries.some(([k, v]) => k.length > MAX_TAG_NAME || v.length > MAX_TAG_VALUE)
+  ) {
+    throw invalidProperty()
+  }
+  return Object.fromEntries(entries)
 }
 
 /**
- * One page of a listing, with an absolute nextLink. The skip token is an offset; the first page may be
- * empty with a nextLink, as the service sometimes answers (see VaultBehaviour.emptyFirstPage).
+ * Reads a secret's `contentType`: at most 255 characters (documented; the answer to a longer one is
+ * not, so it is the same 400 as for tags).
+ */
+export function parseContentType(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined
+  if (raw.length > MAX_CONTENT_TYPE) throw invalidProperty()
+  return raw
+}
+
+/**
+ * One page of a listing, with an absolute nextLink (`null` on the last page). The skip token is an
+ * offset; the first page may be empty with a nextLink, as the service sometimes answers (see
+ * VaultBehaviour.emptyFirstPage).
  */
 export function page<T>(req: KvRequest, all: T[], render: (t: T) => unknown, emptyFirst: boolean): Reply {
   const raw = req.query.get('maxresults')
@@ -134,7 +163,9 @@ export function page<T>(req: KvRequest, all: T[], render: (t: T) => unknown, emp
     )
     const query = `api-version=${encodeURIComponent(req.apiVersion)}&$skiptoken=${t}&maxresults=${size}`
     const extra = req.query.get('includePending') ? `&includePending=${req.query.get('includePending')}` : ''
-    return `${req.origin}${req.path}?${query}${extra}`
+    // The service writes the port into nextLinks (`https://<vault>.vault.azure.net:443/secrets?...`), not into ids.
+    const origin = /:\d+$/.test(req.origin) ? req.origin : `${req.origin}:443`
+    return `${origin}${req.path}?${query}${extra}`
   }
   if (!token && emptyFirst) return { status: 200, body: { value: [], nextLink: link(0) } }
   const slice = all.slice(offset, offset + size)

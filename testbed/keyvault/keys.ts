@@ -80,7 +80,7 @@ export function keyRoute(vault: VaultRuntime, req: KvRequest): Route | undefined
   const m = req.method
   const n = req.segments.length
 
-  if (collection === 'deletedkeys') return deletedRoute(vault, view, req, 'read')
+  if (collection === 'deletedkeys') return deletedRoute(vault, view, req, { list: 'read', get: 'read' })
   if (collection !== 'keys') return undefined
   if (n === 1 && m === 'GET') {
     return {
@@ -113,6 +113,7 @@ export function keyRoute(vault: VaultRuntime, req: KvRequest): Route | undefined
       operation: 'CreateKey',
       need: need('create', 'create/action'),
       resource: res(name),
+      name,
       run: () => createKey(vault, view, req, name)
     }
   }
@@ -121,6 +122,7 @@ export function keyRoute(vault: VaultRuntime, req: KvRequest): Route | undefined
       operation: 'ImportKey',
       need: need('import', 'import/action'),
       resource: res(name),
+      name,
       run: () => importKey(vault, view, req, name)
     }
   }
@@ -131,6 +133,7 @@ export function keyRoute(vault: VaultRuntime, req: KvRequest): Route | undefined
       operation: 'ListKeyVersions',
       need: need('list', 'read'),
       resource: res(name),
+      name,
       run: () => {
         const cert = owningCertificate(vault, name)
         if (cert) return page(req, managedKeyVersionItems(vault, cert, req.origin), r => r, false)
@@ -152,6 +155,7 @@ export function keyRoute(vault: VaultRuntime, req: KvRequest): Route | undefined
       operation: 'GetKey',
       need: need('get', 'read'),
       resource: res(name),
+      name,
       run: () => {
         const cert = owningCertificate(vault, name)
         if (cert) return { status: 200, body: managedKeyBundle(vault, cert, third ?? '', req.origin) }
@@ -165,6 +169,7 @@ export function keyRoute(vault: VaultRuntime, req: KvRequest): Route | undefined
       operation: 'UpdateKey',
       need: need('update', 'write'),
       resource: res(name),
+      name,
       run: async () => {
         if (owningCertificate(vault, name)) throw certificateOwned('update', 'keys')
         const o = mustGet(vault, 'keys', name)
@@ -189,7 +194,6 @@ function addVersion(vault: VaultRuntime, name: string, version: ObjectVersion): 
 }
 
 async function createKey(vault: VaultRuntime, view: KindView, req: KvRequest, name: string): Promise<Reply> {
-  checkName(name)
   const body = await req.readJson()
   const kty = String(body.kty ?? '').replace(/-HSM$/, '')
   let key: StoredKey
@@ -218,7 +222,6 @@ async function createKey(vault: VaultRuntime, view: KindView, req: KvRequest, na
 }
 
 async function importKey(vault: VaultRuntime, view: KindView, req: KvRequest, name: string): Promise<Reply> {
-  checkName(name)
   const body = await req.readJson()
   const raw = (body.key ?? {}) as JsonWebKey & { key_ops?: string[] }
   const kty = String(raw.kty ?? '').replace(/-HSM$/, '')

@@ -13,8 +13,11 @@ import {
   deletedNotFound,
   KvError,
   notFound,
+  parallelDelete,
+  parallelRecover,
   purgeProtected,
   restoreConflict,
+  stillBeingDeleted,
   type Kind
 } from './errors.js'
 import {
@@ -42,7 +45,7 @@ export interface KindView {
 
 const ok = (body: unknown): Reply => ({ status: 200, body })
 
-/** Deleted and recovered secrets come back without their value. */
+/** DELETE and recover answer a secret without its value (the deleted view's GET keeps it). */
 function withoutValue(bundle: Record<string, unknown>): Record<string, unknown> {
   const { value: _value, ...rest } = bundle
   return rest
@@ -90,17 +93,29 @@ export function mustVersion(kind: Kind, o: StoredObject, version: string): Objec
   return v
 }
 
-/** DELETE /{c}/{name}: soft delete, answered at once; the deleted view follows after the window. */
+/** The versioned id of an object's current version, as conflict messages quote it. */
+function versionedId(kind: Kind, o: StoredObject, origin: string): string {
+  return `${origin}/${kind}/${o.name}/${latest(o).id}`
+}
+
+/**
+ * DELETE /{c}/{name}: soft delete, answered at once; the deleted view follows after the window. A
+ * delete that meets a recovery under way is the service's "conflict while deleting" 409.
+ */
 export function deleteObject(vault: VaultRuntime, view: KindView, name: string, origin: string): Reply {
-  const o = mustGet(vault, view.kind, name)
+  const c = vault.collections[view.kind]
   const now = vault.clock.now()
+  if (c.state(name, now) === 'recovering') {
+    throw parallelDelete(view.kind, versionedId(view.kind, c.active.get(name.toLowerCase())!, origin))
+  }
+  const o = mustGet(vault, view.kind, name)
   const d = vault.collections[view.kind].softDelete(
     o.name,
     now,
     retentionDays(vault.config),
     within(vault.behaviour.deleteWindowMs, vault.windowRandom)
   )
-  return ok({ ...withoutValue(view.bundle(o, latest(o), origin)), ...deletedExtra(d, view, origin) })
+  return ok({ ...deletedExtra(d, view, origin), ...withoutValue(view.bundle(o, latest(o), origin)) })
 }
 
 function mustDeleted(vault: VaultRuntime, kind: Kind, name: string): DeletedObject {
@@ -109,13 +124,10 @@ function mustDeleted(vault: VaultRuntime, kind: Kind, name: string): DeletedObje
   return d
 }
 
-/** GET /deleted{c}/{name}. */
+/** GET /deleted{c}/{name}: the deleted bundle; a secret's carries its value (DeletedSecretBundle). */
 export function getDeleted(vault: VaultRuntime, view: KindView, name: string, origin: string): Reply {
   const d = mustDeleted(vault, view.kind, name)
-  return ok({
-    ...withoutValue(view.bundle(d.object, latest(d.object), origin)),
-    ...deletedExtra(d, view, origin)
-  })
+  return ok({ ...deletedExtra(d, view, origin), ...view.bundle(d.object, latest(d.object), origin) })
 }
 
 /** GET /deleted{c}. */
@@ -125,27 +137,38 @@ export function listDeleted(vault: VaultRuntime, view: KindView, req: KvRequest)
   return page(
     req,
     all,
-    d => ({ ...view.item(d.object, req.origin), ...deletedExtra(d, view, req.origin) }),
+    d => ({ ...deletedExtra(d, view, req.origin), ...view.item(d.object, req.origin) }),
     emptyFirstPage(vault, c)
   )
 }
 
-/** DELETE /deleted{c}/{name}: 204 at once; the name stays taken for the purge window. */
+/**
+ * DELETE /deleted{c}/{name}: 204 at once; the name stays taken for the purge window. During the
+ * asynchronous delete: 409 "Secret is currently being deleted." (ObjectIsBeingDeleted).
+ */
 export function purgeDeleted(vault: VaultRuntime, kind: Kind, name: string): Reply {
   const c = vault.collections[kind]
   const now = vault.clock.now()
-  if (c.state(name, now) === 'deleting') throw beingDeleted(kind, name)
+  if (c.state(name, now) === 'deleting') throw stillBeingDeleted(kind)
   mustDeleted(vault, kind, name)
   if (vault.config.purgeProtection) throw purgeProtected()
   c.purge(name, now, within(vault.behaviour.purgeWindowMs, vault.windowRandom))
   return { status: 204 }
 }
 
-/** POST /deleted{c}/{name}/recover: 200 with the live bundle; the object answers 404 for the recovery window. */
+/**
+ * POST /deleted{c}/{name}/recover: 200 with the live bundle; the object answers 404 for the recovery
+ * window. A second recover during that window is the service's "conflict while recovering" 409; a
+ * recover during the asynchronous delete answers like a purge then (inferred).
+ */
 export function recoverDeleted(vault: VaultRuntime, view: KindView, name: string, origin: string): Reply {
   const c = vault.collections[view.kind]
   const now = vault.clock.now()
-  if (c.state(name, now) === 'deleting') throw beingDeleted(view.kind, name)
+  const state = c.state(name, now)
+  if (state === 'deleting') throw stillBeingDeleted(view.kind)
+  if (state === 'recovering') {
+    throw parallelRecover(view.kind, versionedId(view.kind, c.active.get(name.toLowerCase())!, origin))
+  }
   mustDeleted(vault, view.kind, name)
   const o = c.recover(name, now, within(vault.behaviour.deleteWindowMs, vault.windowRandom))
   return ok(withoutValue(view.bundle(o, latest(o), origin)))
@@ -172,11 +195,18 @@ export async function restoreObject(vault: VaultRuntime, view: KindView, req: Kv
   const body = await req.readJson()
   if (typeof body.value !== 'string' || !body.value)
     throw new KvError(400, 'BadParameter', 'Property value is required.')
-  const { object } = openBlob(Buffer.from(body.value, 'base64url'), view.kind, vault.config)
+  const { object } = openBlob(
+    Buffer.from(body.value, 'base64url'),
+    view.kind,
+    vault.config,
+    vault.behaviour.foreignBlobError
+  )
   const c = vault.collections[view.kind]
   const state = c.state(object.name, vault.clock.now())
-  if (state === 'active' || state === 'recovering' || state === 'purging') {
-    throw restoreConflict(view.kind, `${req.origin}/${view.kind}/${object.name}/${latest(object).id}`)
+  // Recorded: in use, soft-deleted, or just purged -> the restore conflict. During the asynchronous
+  // delete the create wording (ObjectIsBeingDeleted) stays: no recording says otherwise.
+  if (state === 'active' || state === 'recovering' || state === 'purging' || state === 'deleted') {
+    throw restoreConflict(view.kind, versionedId(view.kind, object, req.origin))
   }
   guardCreate(vault, view.kind, object.name)
   delete object.recoveringUntil
@@ -198,39 +228,46 @@ export const requirementOf =
     action: `${kind}/${action}`
   })
 
+/** The data actions that read a kind: its listing (and deleted listing), and a single object (and deleted one). */
+export interface ReadActions {
+  /** e.g. `readMetadata/action` (secrets), `read` (keys, certificates). */
+  list: string
+  /** e.g. `getSecret/action` (secrets), `read` (keys, certificates). */
+  get: string
+}
+
 /**
- * Routes of a deleted-objects collection (`/deleted{kind}`): list, get, purge and recover. The three
- * kinds differ only in the data action that reads them (`readAction`, e.g. `readMetadata/action`).
+ * Routes of a deleted-objects collection (`/deleted{kind}`): list, get, purge and recover. Listing
+ * needs `list`; reading one deleted object needs `get` (REST "Get Deleted Secret": "This operation
+ * requires the secrets/get permission"), with the data action that reads a live object.
  */
 export function deletedRoute(
   vault: VaultRuntime,
   view: KindView,
   req: KvRequest,
-  readAction: string
+  actions: ReadActions
 ): Route | undefined {
   const kind = view.kind
   const [, name, third] = req.segments
   const n = req.segments.length
-  const need = (permission: string, action: string) => ({
-    type: kind,
-    permission,
-    action: `${kind}/${action}`
-  })
+  const need = requirementOf(kind)
   const resource = name ? `/${kind}/${name}` : `/${kind}`
   const one = SINGULAR[kind]
   if (n === 1 && req.method === 'GET') {
     return {
       operation: `ListDeleted${one}s`,
-      need: need('list', readAction),
+      need: need('list', actions.list),
       resource,
       run: () => listDeleted(vault, view, req)
     }
   }
+  if (!name) return undefined
   if (n === 2 && req.method === 'GET') {
     return {
       operation: `GetDeleted${one}`,
-      need: need('list', readAction),
+      need: need('get', actions.get),
       resource,
+      name,
       run: () => getDeleted(vault, view, name, req.origin)
     }
   }
@@ -239,6 +276,7 @@ export function deletedRoute(
       operation: `PurgeDeleted${one}`,
       need: need('purge', 'purge/action'),
       resource,
+      name,
       run: () => purgeDeleted(vault, kind, name)
     }
   }
@@ -247,6 +285,7 @@ export function deletedRoute(
       operation: `RecoverDeleted${one}`,
       need: need('recover', 'recover/action'),
       resource,
+      name,
       run: () => recoverDeleted(vault, view, name, req.origin)
     }
   }

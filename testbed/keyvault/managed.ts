@@ -29,15 +29,18 @@ export function certificateHoldsName(vault: VaultRuntime, name: string): boolean
 
 const secretValues = new WeakMap<ObjectVersion, string>()
 
+/**
+ * The value of a certificate's secret: PKCS#12 (base64) or PEM with the key and the chain. A
+ * non-exportable certificate's holds only the certificate(s) (Microsoft Learn: "the private key isn't
+ * part of the value when it's retrieved as a secret"; the exact body is unconfirmed).
+ */
 function secretValue(v: ObjectVersion): string {
   let value = secretValues.get(v)
   if (value === undefined) {
     const cert = v.cert!
     const chain = [cert.cer, ...cert.chain].map(c => Buffer.from(c, 'base64'))
-    value =
-      cert.secretContentType === PFX
-        ? toPfxSecret(cert.privateKeyPem, chain)
-        : toPemSecret(cert.privateKeyPem, chain)
+    const key = cert.exportable === false ? undefined : cert.privateKeyPem
+    value = cert.secretContentType === PFX ? toPfxSecret(key, chain) : toPemSecret(key, chain)
     secretValues.set(v, value)
   }
   return value
@@ -145,6 +148,7 @@ export function deleteOrBackupRoute(vault: VaultRuntime, view: KindView, req: Kv
       operation: `Delete${SINGULAR[kind]}`,
       need: need('delete', 'delete'),
       resource: `/${kind}/${name}`,
+      name,
       run: () => {
         guard('delete')
         return deleteObject(vault, view, name, req.origin)
@@ -156,6 +160,7 @@ export function deleteOrBackupRoute(vault: VaultRuntime, view: KindView, req: Kv
       operation: `Backup${SINGULAR[kind]}`,
       need: need('backup', 'backup/action'),
       resource: `/${kind}/${name}`,
+      name,
       run: () => {
         guard('backup')
         return backupObject(vault, kind, mustGet(vault, kind, name))

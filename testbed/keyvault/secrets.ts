@@ -1,10 +1,11 @@
 /** The secrets REST surface: set, get, update, list, versions and the shared life cycle. */
-import { certificateOwned, KvError } from './errors.js'
+import { certificateOwned, KvError, secretDisabled, secretTooLarge } from './errors.js'
 import {
   checkName,
   emptyFirstPage,
   page,
   parseAttributes,
+  parseContentType,
   parseTags,
   renderAttributes,
   type KvRequest,
@@ -30,7 +31,8 @@ import {
   owningCertificate
 } from './managed.js'
 
-const MAX_VALUE = 25 * 1024
+/** The service counts characters: "Secret is beyond the maximum permitted length of 25600 characters." */
+const MAX_VALUE = 25_600
 
 function secretView(vault: VaultRuntime): KindView {
   const base = (o: StoredObject, v: ObjectVersion, id: string): Record<string, unknown> => {
@@ -61,7 +63,8 @@ export function secretRoute(vault: VaultRuntime, req: KvRequest): Route | undefi
   const m = req.method
   const n = req.segments.length
 
-  if (collection === 'deletedsecrets') return deletedRoute(vault, view, req, 'readMetadata/action')
+  if (collection === 'deletedsecrets')
+    return deletedRoute(vault, view, req, { list: 'readMetadata/action', get: 'getSecret/action' })
   if (collection !== 'secrets') return undefined
   if (n === 1 && m === 'GET') {
     return {
@@ -95,6 +98,7 @@ export function secretRoute(vault: VaultRuntime, req: KvRequest): Route | undefi
       operation: 'SetSecret',
       need: need('set', 'setSecret/action'),
       resource: res(name),
+      name,
       run: () => setSecret(vault, view, req, name)
     }
   }
@@ -105,6 +109,7 @@ export function secretRoute(vault: VaultRuntime, req: KvRequest): Route | undefi
       operation: 'ListSecretVersions',
       need: need('list', 'readMetadata/action'),
       resource: res(name),
+      name,
       run: () => {
         const cert = owningCertificate(vault, name)
         if (cert) return page(req, managedSecretVersionItems(vault, cert, req.origin), r => r, false)
@@ -129,18 +134,12 @@ export function secretRoute(vault: VaultRuntime, req: KvRequest): Route | undefi
         operation: 'GetSecret',
         need: need('get', 'getSecret/action'),
         resource: res(name),
+        name,
         run: () => {
           const cert = owningCertificate(vault, name)
           if (cert) return { status: 200, body: managedSecretBundle(vault, cert, version, req.origin) }
           const v = mustVersion('secrets', mustGet(vault, 'secrets', name), version)
-          if (!v.attributes.enabled) {
-            throw new KvError(
-              403,
-              'Forbidden',
-              'Operation get is not allowed on a disabled secret.',
-              'SecretDisabled'
-            )
-          }
+          if (!v.attributes.enabled) throw secretDisabled()
           return { status: 200, body: view.bundle(mustGet(vault, 'secrets', name), v, req.origin) }
         }
       }
@@ -149,6 +148,7 @@ export function secretRoute(vault: VaultRuntime, req: KvRequest): Route | undefi
       operation: 'UpdateSecret',
       need: need('set', 'setSecret/action'),
       resource: res(name),
+      name,
       run: async () => {
         if (owningCertificate(vault, name)) throw certificateOwned('update', 'secrets')
         const o = mustGet(vault, 'secrets', name)
@@ -156,7 +156,8 @@ export function secretRoute(vault: VaultRuntime, req: KvRequest): Route | undefi
         const body = await req.readJson()
         v.attributes = parseAttributes(body.attributes, now(), v.attributes)
         v.tags = parseTags(body.tags, v.tags)
-        if (typeof body.contentType === 'string') v.contentType = body.contentType
+        const contentType = parseContentType(body.contentType)
+        if (contentType !== undefined) v.contentType = contentType
         const { value: _value, ...rest } = view.bundle(o, v, req.origin)
         return { status: 200, body: rest }
       }
@@ -165,21 +166,22 @@ export function secretRoute(vault: VaultRuntime, req: KvRequest): Route | undefi
   return undefined
 }
 
+/** PUT /secrets/{name}: a new version; the answer carries the value (also for enabled:false). */
 async function setSecret(vault: VaultRuntime, view: KindView, req: KvRequest, name: string) {
-  checkName(name)
   const body = await req.readJson()
   if (typeof body.value !== 'string') throw new KvError(400, 'BadParameter', 'Property value is required.')
-  if (body.value.length > MAX_VALUE)
-    throw new KvError(400, 'BadParameter', 'Secret value is too large; the limit is 25 KB.')
+  if (body.value.length > MAX_VALUE) throw secretTooLarge()
+  const tags = parseTags(body.tags)
+  const contentType = parseContentType(body.contentType)
   if (certificateHoldsName(vault, name)) throw certificateOwned('set', 'secrets')
   const existing = guardCreate(vault, 'secrets', name)
   const now = vault.clock.now()
   const version: ObjectVersion = {
     id: newVersionId(),
     attributes: parseAttributes(body.attributes, now),
-    tags: parseTags(body.tags),
+    tags,
     value: body.value,
-    ...(typeof body.contentType === 'string' ? { contentType: body.contentType } : {})
+    ...(contentType !== undefined ? { contentType } : {})
   }
   const o = existing ?? { name, versions: [] }
   o.versions.push(version)

@@ -32,6 +32,11 @@ export interface StoredCert {
   kty: 'RSA' | 'EC'
   /** The content type of the certificate's secret: application/x-pkcs12 or application/x-pem-file. */
   secretContentType: string
+  /**
+   * False when the policy made the key non-exportable: the certificate's secret then holds only the
+   * certificate(s), no private key. Absent means exportable.
+   */
+  exportable?: boolean
 }
 
 export interface ObjectVersion {

@@ -1,6 +1,7 @@
 /**
  * One emulated vault: its HTTPS server and the request pipeline
- * (latency -> bearer check -> api-version -> faults -> throttle -> route -> permission -> handler).
+ * (latency -> bearer check -> api-version -> firewall -> faults -> throttle -> route -> permission -> name
+ * check -> handler).
  */
 import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -13,7 +14,8 @@ import type { VaultBehaviour } from './behaviour.js'
 import { certificateRoute, seedCertificateObject, type PendingCertificate } from './certificates.js'
 import { badParameter, KvError, throttled, type Kind } from './errors.js'
 import { FaultInjector, seededRandom } from './faults.js'
-import type { KvRequest, Reply, VaultRuntime } from './http.js'
+import { checkFirewall } from './firewall.js'
+import { checkName, type KvRequest, type Reply, type VaultRuntime } from './http.js'
 import { keyRoute, seedKeyObject } from './keys.js'
 import { secretRoute, seedSecretObject } from './secrets.js'
 import { Collection, type StoredObject } from './store.js'
@@ -216,17 +218,30 @@ export class VaultServer implements VaultRuntime {
     entry.time = this.clock.now()
     this.shared.log(entry)
     const body = reply.body === undefined ? '' : JSON.stringify(reply.body)
-    const headers: Record<string, string | number> = {
-      'x-ms-request-id': randomUUID(),
-      'x-ms-keyvault-service-version': '1.9.2744.1',
-      'x-ms-keyvault-region': this.config.location,
-      'cache-control': 'no-cache',
-      ...reply.headers
-    }
-    if (body) headers['content-type'] = 'application/json; charset=utf-8'
-    headers['content-length'] = Buffer.byteLength(body)
-    res.writeHead(reply.status, headers)
+    res.writeHead(reply.status, this.responseHeaders(req, reply, body))
     res.end(body)
+  }
+
+  /** The headers of every answer, in the order the service sends them (the recorded responses). */
+  private responseHeaders(req: IncomingMessage, reply: Reply, body: string): Record<string, string | number> {
+    const headers: Record<string, string | number> = { 'cache-control': 'no-cache', pragma: 'no-cache' }
+    // A 204 (purge) carries neither Content-Length nor Content-Type.
+    if (reply.status !== 204) {
+      headers['content-length'] = Buffer.byteLength(body)
+      if (body) headers['content-type'] = 'application/json; charset=utf-8'
+    }
+    headers.expires = '-1'
+    Object.assign(headers, reply.headers)
+    headers['x-ms-keyvault-region'] = this.config.location
+    const clientRequestId = req.headers['x-ms-client-request-id']
+    if (typeof clientRequestId === 'string') headers['x-ms-client-request-id'] = clientRequestId
+    headers['x-ms-request-id'] = randomUUID()
+    headers['x-ms-keyvault-service-version'] = SERVICE_VERSION
+    headers['x-ms-keyvault-network-info'] =
+      `conn_type=Ipv4;addr=${this.behaviour.clientAddress};act_addr_fam=InterNetwork;`
+    headers['strict-transport-security'] = 'max-age=31536000;includeSubDomains'
+    headers['x-content-type-options'] = 'nosniff'
+    return headers
   }
 
   private async process(req: IncomingMessage, url: URL, entry: RequestLogEntry): Promise<Reply> {
@@ -249,6 +264,7 @@ export class VaultServer implements VaultRuntime {
     const principal = authenticate(req.headers.authorization, this.shared.jwks(), this.shared.audience)
     entry.principal = principal.oid
     kvReq.apiVersion = checkApiVersion(url.searchParams.get('api-version'))
+    checkFirewall(this.config, this.behaviour.clientAddress, principal)
     const fault = this.faults.draw(this.behaviour.faults)
     if (fault === 'reset') throw RESET
     if (fault === '503')
@@ -259,11 +275,13 @@ export class VaultServer implements VaultRuntime {
     if (!route)
       throw new KvError(404, 'NotFound', `The operation ${kvReq.method} ${url.pathname} is not supported.`)
     authorize(this.config, principal, route.need, route.resource)
+    if (route.name !== undefined) checkName(route.name)
     return route.run()
   }
 }
 
 const RESET = Symbol('reset')
+const SERVICE_VERSION = '1.9.2744.1'
 
 function toReply(error: KvError): Reply {
   return { status: error.status, body: error.body(), headers: error.headers }

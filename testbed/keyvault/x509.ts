@@ -12,10 +12,12 @@ import {
   X509Certificate
 } from 'node:crypto'
 import forge from 'node-forge'
-import { badParameter } from './errors.js'
+import { badParameter, invalidProperty } from './errors.js'
 
 /** The content type of a PKCS#12 certificate secret (the default). */
 export const PFX = 'application/x-pkcs12'
+/** The content type of a PEM certificate secret. */
+export const PEM = 'application/x-pem-file'
 
 const SHORT_NAMES: Record<string, string> = {
   CN: 'CN',
@@ -152,14 +154,124 @@ export function thumbprint(der: Buffer): string {
   return createHash('sha1').update(der).digest('base64url')
 }
 
-/** Validity of a DER certificate in Unix seconds. */
+/** Validity of a DER certificate in Unix seconds, and its subject as the service writes it. */
 export function validity(der: Buffer): { nbf: number; exp: number; subject: string } {
   const x = new X509Certificate(der)
   return {
     nbf: Math.floor(Date.parse(x.validFrom) / 1000),
     exp: Math.floor(Date.parse(x.validTo) / 1000),
-    subject: x.subject.split('\n').join(', ')
+    subject: dotNetName(x.subject)
   }
+}
+
+/**
+ * A distinguished name as .NET's X500DistinguishedName writes it, which is how the service shows an
+ * imported certificate's subject: most specific first, `S=` for the state, `, ` between parts
+ * (e.g. "CN=*.microsoft.com, OU=Microsoft Corporation, O=Microsoft Corporation, L=Redmond, S=WA, C=US").
+ */
+function dotNetName(nodeSubject: string): string {
+  return nodeSubject
+    .split('\n')
+    .filter(Boolean)
+    .reverse()
+    .map(part => {
+      const eq = part.indexOf('=')
+      const key = part.slice(0, eq) === 'ST' ? 'S' : part.slice(0, eq)
+      const value = part.slice(eq + 1)
+      return `${key}=${/[,+"]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value}`
+    })
+    .join(', ')
+}
+
+const KEY_USAGE_BITS = [
+  'digitalSignature',
+  'nonRepudiation',
+  'keyEncipherment',
+  'dataEncipherment',
+  'keyAgreement',
+  'keyCertSign',
+  'cRLSign',
+  'encipherOnly',
+  'decipherOnly'
+]
+
+/** What an imported certificate tells its policy: x509_props and key_props derived from the certificate. */
+export interface CertificateFacts {
+  subject: string
+  sans?: { dns_names?: string[]; emails?: string[] }
+  ekus: string[]
+  keyUsage: string[]
+  validityMonths: number
+  keyProps: Record<string, unknown>
+}
+
+/** Whole months from notBefore to notAfter, a started month counting as one (the service's validity_months). */
+function monthsBetween(from: Date, to: Date): number {
+  const after = (months: number): number => {
+    const d = new Date(from)
+    d.setUTCMonth(d.getUTCMonth() + months)
+    return d.getTime()
+  }
+  let months = (to.getUTCFullYear() - from.getUTCFullYear()) * 12 + to.getUTCMonth() - from.getUTCMonth()
+  while (months > 0 && after(months) > to.getTime()) months--
+  return after(months) < to.getTime() ? months + 1 : months
+}
+
+// forge takes an options object here (its typings know only `strict`): BIT STRINGs stay raw bytes.
+const fromDerRaw = (bytes: string): forge.asn1.Asn1 =>
+  (asn1.fromDer as unknown as (b: string, o: object) => forge.asn1.Asn1)(bytes, { decodeBitStrings: false })
+
+/** Reads the extensions, validity and key of a DER certificate (RSA or EC). */
+export function certificateFacts(der: Buffer): CertificateFacts {
+  const x = new X509Certificate(der)
+  const facts: CertificateFacts = {
+    subject: dotNetName(x.subject),
+    ekus: [],
+    keyUsage: [],
+    validityMonths: monthsBetween(new Date(x.validFrom), new Date(x.validTo)),
+    keyProps: {}
+  }
+  const details = x.publicKey.asymmetricKeyDetails ?? {}
+  facts.keyProps =
+    x.publicKey.asymmetricKeyType === 'ec'
+      ? { kty: 'EC', crv: CURVE_NAMES[details.namedCurve ?? ''] ?? details.namedCurve }
+      : { kty: 'RSA', key_size: details.modulusLength }
+  const cert = fromDerRaw(der.toString('binary'))
+  const tbs = (cert.value as forge.asn1.Asn1[])[0].value as forge.asn1.Asn1[]
+  const extensions = tbs.find(f => f.tagClass === asn1.Class.CONTEXT_SPECIFIC && f.type === 3)
+  const list = ((extensions?.value as forge.asn1.Asn1[] | undefined)?.[0]?.value ?? []) as forge.asn1.Asn1[]
+  for (const ext of list) {
+    const parts = ext.value as forge.asn1.Asn1[]
+    const oid = asn1.derToOid(parts[0].value as string)
+    const inner = fromDerRaw(parts[parts.length - 1].value as string)
+    if (oid === '2.5.29.15') {
+      const bits = inner.value as string
+      facts.keyUsage = KEY_USAGE_BITS.filter((_, i) => {
+        const byte = bits.charCodeAt(1 + (i >> 3))
+        return !Number.isNaN(byte) && (byte >> (7 - (i & 7))) & 1
+      })
+    } else if (oid === '2.5.29.37') {
+      facts.ekus = (inner.value as forge.asn1.Asn1[]).map(o => asn1.derToOid(o.value as string))
+    } else if (oid === '2.5.29.17') {
+      const names = inner.value as forge.asn1.Asn1[]
+      const of = (type: number) =>
+        names
+          .filter(n => n.tagClass === asn1.Class.CONTEXT_SPECIFIC && n.type === type)
+          .map(n => String(n.value))
+      const dns = of(2)
+      const emails = of(1)
+      if (dns.length || emails.length)
+        facts.sans = { ...(emails.length ? { emails } : {}), ...(dns.length ? { dns_names: dns } : {}) }
+    }
+  }
+  return facts
+}
+
+const CURVE_NAMES: Record<string, string> = {
+  prime256v1: 'P-256',
+  secp384r1: 'P-384',
+  secp521r1: 'P-521',
+  secp256k1: 'P-256K'
 }
 
 const pemBlock = (label: string, der: Buffer): string =>
@@ -168,14 +280,21 @@ const pemBlock = (label: string, der: Buffer): string =>
     .replace(/(.{64})/g, '$1\n')
     .replace(/\n$/, '')}\n-----END ${label}-----\n`
 
-/** The secret of a certificate in PEM form: the PKCS#8 key, then the chain. */
-export function toPemSecret(privateKeyPem: string, certs: Buffer[]): string {
-  return privateKeyPem.trim() + '\n' + certs.map(c => pemBlock('CERTIFICATE', c)).join('')
+/**
+ * The secret of a certificate in PEM form: the PKCS#8 key, then the chain. Without a key (a
+ * non-exportable certificate) only the certificates.
+ */
+export function toPemSecret(privateKeyPem: string | undefined, certs: Buffer[]): string {
+  const chain = certs.map(c => pemBlock('CERTIFICATE', c)).join('')
+  return privateKeyPem ? privateKeyPem.trim() + '\n' + chain : chain
 }
 
-/** The secret of a certificate as PKCS#12 (no password, like Key Vault's), base64. */
-export function toPfxSecret(privateKeyPem: string, certs: Buffer[]): string {
-  const key = forge.pki.privateKeyFromPem(privateKeyPem)
+/**
+ * The secret of a certificate as PKCS#12 (no password, like Key Vault's), base64. Without a key (a
+ * non-exportable certificate) the PKCS#12 holds only the certificates.
+ */
+export function toPfxSecret(privateKeyPem: string | undefined, certs: Buffer[]): string {
+  const key = privateKeyPem ? forge.pki.privateKeyFromPem(privateKeyPem) : null
   const chain = certs.map(c => forge.pki.certificateFromAsn1(forge.asn1.fromDer(c.toString('binary'))))
   const p12 = forge.pkcs12.toPkcs12Asn1(key, chain, null, { algorithm: '3des', useMac: false } as never)
   return Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary').toString('base64')
@@ -186,60 +305,98 @@ export interface ParsedImport {
   kty: 'RSA' | 'EC'
   /** The leaf first. */
   certs: Buffer[]
-  format: 'application/x-pem-file' | 'application/x-pkcs12'
 }
 
-/** Parses an imported certificate: PEM text, or base64 PKCS#12 with an optional password. */
-export function parseImport(value: string, password: string | undefined): ParsedImport {
+// The service's import errors (reference section 5). Their status and code were not shown: 400 BadParameter here.
+const PEM_UNREADABLE =
+  'The specified PEM X.509 certificate content can not be read. Please check if certificate is in valid PEM format. Accepted formats: PEM content or Base64 encoded PEM content.'
+const PEM_UNEXPECTED =
+  'The specified PEM X.509 certificate content is in an unexpected format. Please check if certificate is in valid PEM format.'
+const PFX_UNREADABLE =
+  'The specified PKCS#12 X.509 certificate content can not be read. Please check if certificate is in valid PKCS#12 format.'
+
+/** The PEM text of an import value: raw PEM, or base64 of PEM (both accepted by the service). */
+function pemText(value: string): string | undefined {
+  if (value.includes('-----BEGIN')) return value
+  const compact = value.replace(/\s+/g, '')
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return undefined
+  const decoded = Buffer.from(compact, 'base64').toString('utf8')
+  return decoded.includes('-----BEGIN') ? decoded : undefined
+}
+
+function fromPem(text: string): { keyPem: string; certs: Buffer[] } {
+  const keyMatch =
+    /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.exec(
+      text
+    )
+  if (!keyMatch) throw new Error('no private key')
+  const certs = [...text.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/g)].map(m =>
+    Buffer.from(m[1].replace(/\s+/g, ''), 'base64')
+  )
+  return { keyPem: keyMatch[0], certs }
+}
+
+function fromPfx(value: string, password: string | undefined): { keyPem: string; certs: Buffer[] } {
+  const p12 = forge.pkcs12.pkcs12FromAsn1(
+    forge.asn1.fromDer(Buffer.from(value, 'base64').toString('binary')),
+    false,
+    password ?? ''
+  )
+  const keyBags = [
+    ...(p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag] ??
+      []),
+    ...(p12.getBags({ bagType: forge.pki.oids.keyBag })[forge.pki.oids.keyBag] ?? [])
+  ]
+  const key = keyBags.find(b => b.key)?.key
+  if (!key) throw new Error('no private key')
+  const certs = (p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag] ?? [])
+    .filter(b => b.cert)
+    .map(b => Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(b.cert!)).getBytes(), 'binary'))
+  return { keyPem: forge.pki.privateKeyToPem(key), certs }
+}
+
+/**
+ * Parses an imported certificate as the policy's content type says: `application/x-pem-file` reads
+ * PEM (raw text or base64 of it), anything else PKCS#12 (base64, optional password). PEM content under
+ * a PKCS#12 policy that was given explicitly is "Property policy has invalid value" (recorded); without
+ * a policy it is an unreadable PKCS#12. Both must hold the private key and its certificate.
+ */
+export function parseImport(
+  value: string,
+  password: string | undefined,
+  format: 'pem' | 'pkcs12',
+  policyGiven: boolean
+): ParsedImport {
+  let material: { keyPem: string; certs: Buffer[] }
+  if (format === 'pem') {
+    const text = pemText(value)
+    if (!text) throw badParameter(PEM_UNREADABLE)
+    material = attempt(() => fromPem(text), PEM_UNEXPECTED)
+  } else {
+    if (policyGiven && pemText(value)) throw invalidProperty('policy')
+    material = attempt(() => fromPfx(value, password), PFX_UNREADABLE)
+  }
+  return attempt(
+    () => {
+      const keyObject = createPrivateKey({ key: material.keyPem, passphrase: password })
+      const certs = material.certs
+      if (!certs.length) throw new Error('no certificate')
+      const leafIndex = certs.findIndex(c => new X509Certificate(c).checkPrivateKey(keyObject))
+      if (leafIndex < 0) throw new Error('no certificate for the key')
+      return {
+        privateKeyPem: keyObject.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        kty: keyObject.asymmetricKeyType === 'ec' ? 'EC' : 'RSA',
+        certs: [certs[leafIndex], ...certs.filter((_, i) => i !== leafIndex)]
+      }
+    },
+    format === 'pem' ? PEM_UNEXPECTED : PFX_UNREADABLE
+  )
+}
+
+function attempt<T>(run: () => T, message: string): T {
   try {
-    let keyPem: string
-    let certs: Buffer[]
-    let format: ParsedImport['format']
-    if (value.includes('-----BEGIN')) {
-      const keyMatch =
-        /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.exec(
-          value
-        )
-      if (!keyMatch) throw new Error('no private key')
-      keyPem = keyMatch[0]
-      certs = [...value.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/g)].map(m =>
-        Buffer.from(m[1].replace(/\s+/g, ''), 'base64')
-      )
-      format = 'application/x-pem-file'
-    } else {
-      const asn1 = forge.asn1.fromDer(Buffer.from(value, 'base64').toString('binary'))
-      const p12 = forge.pkcs12.pkcs12FromAsn1(asn1, false, password ?? '')
-      const keyBags = [
-        ...(p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[
-          forge.pki.oids.pkcs8ShroudedKeyBag
-        ] ?? []),
-        ...(p12.getBags({ bagType: forge.pki.oids.keyBag })[forge.pki.oids.keyBag] ?? [])
-      ]
-      const key = keyBags.find(b => b.key)?.key
-      if (!key) throw new Error('no private key')
-      keyPem = forge.pki.privateKeyToPem(key)
-      certs = (p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag] ?? [])
-        .filter(b => b.cert)
-        .map(b => Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(b.cert!)).getBytes(), 'binary'))
-      format = 'application/x-pkcs12'
-    }
-    const keyObject = createPrivateKey({ key: keyPem, passphrase: password })
-    const kty = keyObject.asymmetricKeyType === 'ec' ? 'EC' : 'RSA'
-    const leafIndex = Math.max(
-      0,
-      certs.findIndex(c => new X509Certificate(c).checkPrivateKey(keyObject))
-    )
-    if (!certs.length) throw new Error('no certificate')
-    const ordered = [certs[leafIndex], ...certs.filter((_, i) => i !== leafIndex)]
-    return {
-      privateKeyPem: keyObject.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      kty,
-      certs: ordered,
-      format
-    }
+    return run()
   } catch {
-    throw badParameter(
-      'The specified PEM X.509 certificate content is in an unexpected format. Please check if certificate is in valid PEM format.'
-    )
+    throw badParameter(message)
   }
 }
