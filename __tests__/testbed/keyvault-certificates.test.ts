@@ -3,7 +3,7 @@ import forge from 'node-forge'
 import { WellKnownIssuer, type ImportCertificateOptions } from '@azure/keyvault-certificates'
 import type { EmulatedVault } from '../../testbed/keyvault/emulator.js'
 import { issueSelfSigned } from '../../testbed/keyvault/x509.js'
-import { startTestEnv, type TestEnv } from '../../testbed/keyvault/test-support.js'
+import { rawRequest, startTestEnv, type TestEnv } from '../../testbed/keyvault/test-support.js'
 
 const POLL = { intervalInMs: 50 }
 
@@ -18,11 +18,41 @@ async function failure(
   throw new Error('expected a failure')
 }
 
-function selfSignedPem(cn: string): string {
+const V = '?api-version=7.4'
+const PEM = 'application/x-pem-file'
+const PFX = 'application/x-pkcs12'
+
+function selfSignedPem(
+  cn: string,
+  opts: { subject?: string; dnsNames?: string[]; validityMonths?: number } = {}
+): string {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
-  const der = issueSelfSigned(pem, { subject: `CN=${cn}`, validityMonths: 1, now: Date.now() })
+  const der = issueSelfSigned(pem, {
+    subject: opts.subject ?? `CN=${cn}`,
+    dnsNames: opts.dnsNames,
+    validityMonths: opts.validityMonths ?? 1,
+    now: Date.now()
+  })
   return pem + new X509Certificate(der).toString()
+}
+
+/** A PKCS#12 (base64) of a PEM's key and certificate, with a password. */
+function pfxOf(pem: string, password: string): string {
+  const key = forge.pki.privateKeyFromPem(pem)
+  const cert = forge.pki.certificateFromPem(pem.slice(pem.indexOf('-----BEGIN CERTIFICATE-----')))
+  const p12 = forge.pkcs12.toPkcs12Asn1(key, [cert], password, { algorithm: '3des' })
+  return Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary').toString('base64')
+}
+
+/** The key and certificate bags of a base64 PKCS#12 without a password. */
+function bagsOf(pfx: string): { keys: number; certs: number } {
+  const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.decode64(pfx)), false, '')
+  const count = (type: string) => (p12.getBags({ bagType: type })[type] ?? []).length
+  return {
+    keys: count(forge.pki.oids.pkcs8ShroudedKeyBag) + count(forge.pki.oids.keyBag),
+    certs: count(forge.pki.oids.certBag)
+  }
 }
 
 describe('Key Vault emulator: certificates through CertificateClient', () => {
@@ -170,5 +200,218 @@ describe('Key Vault emulator: certificates through CertificateClient', () => {
     expect(listed).toContain('recoverable')
     await (await certificates.beginRecoverDeletedCertificate('recoverable', POLL)).pollUntilDone()
     expect((await keys.getKey('recoverable')).properties.managed).toBe(true)
+  })
+
+  describe('import as the service does it', () => {
+    const importRaw = (name: string, body: unknown) =>
+      rawRequest(vault, env.caPem, 'POST', `/certificates/${name}/import${V}`, { token: env.token(), body })
+
+    it('imports a PKCS#12 with a password; answers id, kid, sid, x5t, cer, attributes and the derived policy', async () => {
+      const pem = selfSignedPem('import.example.com', {
+        subject: 'C=US, ST=WA, L=Redmond, O=Contoso, CN=import.example.com',
+        dnsNames: ['import.example.com', 'www.import.example.com'],
+        validityMonths: 297
+      })
+      const { certificates, secrets } = env.clients(vault)
+      const cert = await certificates.importCertificate(
+        'imported-pwd',
+        Buffer.from(pfxOf(pem, 'secret-pw'), 'base64'),
+        { password: 'secret-pw' }
+      )
+      expect(cert.policy).toMatchObject({
+        issuerName: 'Unknown',
+        subject: 'CN=import.example.com, O=Contoso, L=Redmond, S=WA, C=US',
+        subjectAlternativeNames: { dnsNames: ['import.example.com', 'www.import.example.com'] },
+        enhancedKeyUsage: ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2'],
+        keyUsage: ['digitalSignature', 'keyEncipherment'],
+        validityInMonths: 297,
+        contentType: PFX,
+        exportable: true,
+        keyType: 'RSA',
+        keySize: 2048,
+        reuseKey: false,
+        lifetimeActions: [{ action: 'EmailContacts', lifetimePercentage: 80 }]
+      })
+      expect((await certificates.getCertificatePolicy('imported-pwd')).issuerName).toBe('Unknown')
+      // The secret is Key Vault's own PKCS#12, without a password.
+      expect(bagsOf((await secrets.getSecret('imported-pwd')).value!)).toEqual({ keys: 1, certs: 1 })
+
+      const res = await importRaw('imported-raw', { value: pfxOf(pem, 'x'), pwd: 'x' })
+      expect(res.status).toBe(200)
+      const version = res.body.id.split('/').at(-1)
+      expect(Object.keys(res.body)).toEqual([
+        'id',
+        'kid',
+        'sid',
+        'x5t',
+        'cer',
+        'attributes',
+        'tags',
+        'policy'
+      ])
+      expect(res.body.kid).toBe(`${vault.localUrl}/keys/imported-raw/${version}`)
+      expect(res.body.sid).toBe(`${vault.localUrl}/secrets/imported-raw/${version}`)
+      expect(res.body.attributes).toMatchObject({ enabled: true, recoveryLevel: 'Recoverable+Purgeable' })
+      expect(res.body.attributes.exp - res.body.attributes.nbf).toBeGreaterThan(24 * 365 * 86400)
+      expect(res.body.policy).toMatchObject({
+        id: `${vault.localUrl}/certificates/imported-raw/policy`,
+        key_props: { exportable: true, kty: 'RSA', key_size: 2048, reuse_key: false },
+        secret_props: { contentType: PFX },
+        x509_props: { validity_months: 297 },
+        lifetime_actions: [
+          { trigger: { lifetime_percentage: 80 }, action: { action_type: 'EmailContacts' } }
+        ],
+        issuer: { name: 'Unknown' }
+      })
+    })
+
+    it('imports PEM only under application/x-pem-file, as raw text or base64 of it', async () => {
+      const pem = selfSignedPem('pem.example.com')
+      const policy = { secret_props: { contentType: PEM } }
+      const asText = await importRaw('pem-text', { value: pem, policy })
+      expect(asText.status).toBe(200)
+      expect(asText.body.policy.secret_props).toEqual({ contentType: PEM })
+      const asBase64 = await importRaw('pem-base64', { value: Buffer.from(pem).toString('base64'), policy })
+      expect(asBase64.status).toBe(200)
+      expect(asBase64.body.x5t).toBe(asText.body.x5t)
+      const { secrets, certificates } = env.clients(vault)
+      const secret = await secrets.getSecret('pem-base64')
+      expect(secret.properties.contentType).toBe(PEM)
+      expect(createPrivateKey(secret.value!).asymmetricKeyType).toBe('rsa')
+      expect((await certificates.getCertificate('pem-text')).policy?.contentType).toBe(PEM)
+    })
+
+    it.each([
+      [
+        'PEM content under a policy without contentType',
+        () => ({
+          value: selfSignedPem('p.example.com'),
+          policy: {
+            lifetime_actions: [
+              { trigger: { days_before_expiry: 30 }, action: { action_type: 'EmailContacts' } }
+            ]
+          }
+        }),
+        'Property policy has invalid value\r\n'
+      ],
+      [
+        'PEM content without a policy (read as PKCS#12)',
+        () => ({ value: selfSignedPem('p.example.com') }),
+        'The specified PKCS#12 X.509 certificate content can not be read. Please check if certificate is in valid PKCS#12 format.'
+      ],
+      [
+        'a damaged PKCS#12',
+        () => ({ value: Buffer.from('not a pfx').toString('base64') }),
+        'The specified PKCS#12 X.509 certificate content can not be read. Please check if certificate is in valid PKCS#12 format.'
+      ],
+      [
+        'a PKCS#12 with the wrong password',
+        () => ({ value: pfxOf(selfSignedPem('p.example.com'), 'right'), pwd: 'wrong' }),
+        'The specified PKCS#12 X.509 certificate content can not be read. Please check if certificate is in valid PKCS#12 format.'
+      ],
+      [
+        'something that is not PEM under application/x-pem-file',
+        () => ({ value: 'not a certificate', policy: { secret_props: { contentType: PEM } } }),
+        'The specified PEM X.509 certificate content can not be read. Please check if certificate is in valid PEM format. Accepted formats: PEM content or Base64 encoded PEM content.'
+      ],
+      [
+        'a PEM without its private key',
+        () => {
+          const pem = selfSignedPem('p.example.com')
+          return {
+            value: pem.slice(pem.indexOf('-----BEGIN CERTIFICATE-----')),
+            policy: { secret_props: { contentType: PEM } }
+          }
+        },
+        'The specified PEM X.509 certificate content is in an unexpected format. Please check if certificate is in valid PEM format.'
+      ]
+    ])('refuses %s with 400 BadParameter', async (_case, body, message) => {
+      const res = await importRaw('refused-import', body())
+      expect(res.status).toBe(400)
+      expect(res.body).toEqual({ error: { code: 'BadParameter', message } })
+    })
+  })
+
+  describe('non-exportable certificates and versions of different content types', () => {
+    it('answers the secret of a non-exportable certificate with the certificate only (PEM and PKCS#12)', async () => {
+      vault.seedCertificate('locked-pem', { exportable: false, contentType: PEM })
+      vault.seedCertificate('locked-pfx', { exportable: false })
+      const { certificates, secrets } = env.clients(vault)
+      const pem = await secrets.getSecret('locked-pem')
+      expect(pem.properties.contentType).toBe(PEM)
+      expect(pem.properties.managed).toBe(true)
+      expect(pem.value).toMatch(/^-----BEGIN CERTIFICATE-----\n/)
+      expect(pem.value).not.toContain('PRIVATE KEY')
+      const cert = await certificates.getCertificate('locked-pem')
+      expect(new X509Certificate(pem.value!).fingerprint).toBe(
+        new X509Certificate(Buffer.from(cert.cer!)).fingerprint
+      )
+      expect(cert.policy?.exportable).toBe(false)
+      expect((await certificates.getCertificatePolicy('locked-pem')).exportable).toBe(false)
+      const pfx = await secrets.getSecret('locked-pfx')
+      expect(pfx.properties.contentType).toBe(PFX)
+      expect(bagsOf(pfx.value!)).toEqual({ keys: 0, certs: 1 })
+      // The key stays in the vault: a backup carries the certificate whole, the restored secret stays keyless.
+      const blob = await certificates.backupCertificate('locked-pfx')
+      await (await certificates.beginDeleteCertificate('locked-pfx', POLL)).pollUntilDone()
+      await certificates.purgeDeletedCertificate('locked-pfx')
+      env.clock.advance(1000)
+      await certificates.restoreCertificateBackup(blob!)
+      expect(bagsOf((await secrets.getSecret('locked-pfx')).value!)).toEqual({ keys: 0, certs: 1 })
+    })
+
+    it('imports a non-exportable certificate: its secret has no key', async () => {
+      const pem = selfSignedPem('locked.example.com')
+      const res = await rawRequest(vault, env.caPem, 'POST', `/certificates/locked-import/import${V}`, {
+        token: env.token(),
+        body: { value: pem, policy: { key_props: { exportable: false }, secret_props: { contentType: PEM } } }
+      })
+      expect(res.body.policy.key_props.exportable).toBe(false)
+      const secret = await env.clients(vault).secrets.getSecret('locked-import')
+      expect(secret.value).not.toContain('PRIVATE KEY')
+    })
+
+    it("keeps each version's content type; the policy carries the current one", async () => {
+      vault.seedCertificate('mixed', { contentTypes: [PFX, PEM] })
+      const { certificates, secrets } = env.clients(vault)
+      const versions = []
+      for await (const p of secrets.listPropertiesOfSecretVersions('mixed'))
+        versions.push({ version: p.version!, contentType: p.contentType })
+      expect(versions.map(v => v.contentType).sort()).toEqual([PEM, PFX])
+      const old = versions.find(v => v.contentType === PFX)!
+      const oldSecret = await secrets.getSecret('mixed', { version: old.version })
+      expect(oldSecret.properties.contentType).toBe(PFX)
+      expect(bagsOf(oldSecret.value!)).toEqual({ keys: 1, certs: 1 })
+      const current = await secrets.getSecret('mixed')
+      expect(current.properties.contentType).toBe(PEM)
+      expect(current.value).toContain('PRIVATE KEY')
+      expect((await certificates.getCertificate('mixed')).policy?.contentType).toBe(PEM)
+      expect((await certificates.getCertificatePolicy('mixed')).contentType).toBe(PEM)
+      expect((await certificates.getCertificateVersion('mixed', old.version)).properties.version).toBe(
+        old.version
+      )
+    })
+
+    it('answers a create with 202, the recorded status_details and a location naming the request', async () => {
+      const res = await rawRequest(vault, env.caPem, 'POST', `/certificates/pending-one/create${V}`, {
+        token: env.token(),
+        body: {
+          policy: {
+            issuer: { name: 'Self' },
+            x509_props: { subject: 'CN=pending' },
+            secret_props: { contentType: PEM }
+          }
+        }
+      })
+      expect(res.status).toBe(202)
+      expect(res.body.status).toBe('inProgress')
+      expect(res.body.status_details).toBe(
+        'Pending certificate created. Certificate request is in progress. This may take some time based on the issuer provider. Please check again later.'
+      )
+      expect(res.headers['retry-after']).toBe('10')
+      expect(res.headers.location).toBe(
+        `${vault.localUrl}/certificates/pending-one/pending?api-version=7.4&request_id=${res.body.request_id}`
+      )
+    })
   })
 })

@@ -47,13 +47,35 @@ describe('Key Vault emulator: control server', () => {
     const seeded = await call('POST', '/vaults/ctl/seed', [
       { type: 'secret', name: 'a', value: 'x', versions: 2, tags: { t: '1' } },
       { type: 'key', name: 'k', kty: 'EC' },
-      { type: 'certificate', name: 'c' }
+      { type: 'certificate', name: 'c' },
+      {
+        type: 'certificate',
+        name: 'locked',
+        exportable: false,
+        contentTypes: ['application/x-pkcs12', 'application/x-pem-file']
+      }
     ])
-    expect(seeded.body).toEqual({ seeded: 3 })
+    expect(seeded.body).toEqual({ seeded: 4 })
     const state = await call('GET', '/vaults/ctl/state')
-    expect(state.body.secrets.active.map((s: { name: string }) => s.name)).toEqual(['a', 'c'])
+    expect(state.body.secrets.active.map((s: { name: string }) => s.name)).toEqual(['a', 'c', 'locked'])
+    expect(
+      state.body.certificates.active.find((c: { name: string }) => c.name === 'locked').versions
+    ).toHaveLength(2)
     expect(state.body.secrets.active[0].versions).toHaveLength(2)
     expect(state.body.keys.active.find((k: { name: string }) => k.name === 'c').managed).toBe(true)
+
+    const locked = await env.clients(env.emulator.vault('ctl')).secrets.getSecret('locked')
+    expect(locked.properties.contentType).toBe('application/x-pem-file')
+    expect(locked.value).not.toContain('PRIVATE KEY')
+
+    const knobs = await call('PATCH', '/vaults/ctl/behaviour', {
+      clientAddress: '203.0.113.9',
+      foreignBlobError: { status: 409, code: 'Conflict' }
+    })
+    expect(knobs.body).toMatchObject({
+      clientAddress: '203.0.113.9',
+      foreignBlobError: { status: 409, code: 'Conflict' }
+    })
 
     const behaviour = await call('PATCH', '/vaults/ctl/behaviour', { faults: { p503: 1 } })
     expect(behaviour.body.faults).toMatchObject({ p503: 1, p500: 0 })

@@ -73,13 +73,20 @@ function certificateView(vault: VaultRuntime): KindView {
   })
   return {
     kind: 'certificates',
-    bundle: (o, v, origin) => ({
-      ...item(o, v, `${origin}/certificates/${o.name}/${v.id}`),
-      kid: `${origin}/keys/${o.name}/${v.id}`,
-      sid: `${origin}/secrets/${o.name}/${v.id}`,
-      cer: v.cert!.cer,
-      policy: renderPolicy(vault, o, origin)
-    }),
+    // The bundle's members in the order of the spec's examples (ImportCertificate, GetCertificate).
+    bundle: (o, v, origin) => {
+      const { id, x5t, attributes, tags } = item(o, v, `${origin}/certificates/${o.name}/${v.id}`)
+      return {
+        id,
+        kid: `${origin}/keys/${o.name}/${v.id}`,
+        sid: `${origin}/secrets/${o.name}/${v.id}`,
+        x5t,
+        cer: v.cert!.cer,
+        attributes,
+        tags,
+        policy: renderPolicy(vault, o, origin)
+      }
+    },
     item: (o, origin) => item(o, latest(o), `${origin}/certificates/${o.name}`)
   }
 }
