@@ -1,6 +1,6 @@
 /**
  * The production path: official clients with default options (challenge verification and instance
- * discovery on) reach https://prod.vault.azure.net and login.microsoftonline.com through the test
+ * discovery on) reach https://prod.vault.azure.net, login.microsoftonline.com and management.azure.com through the test
  * bed's proxy, with only HTTPS_PROXY, NO_PROXY and NODE_EXTRA_CA_CERTS set.
  */
 import { execFile } from 'node:child_process'
@@ -73,6 +73,37 @@ describe('production path through the proxy', () => {
     } finally {
       testbed.entra.accessTokenLifetimeSeconds = 3599
     }
+  })
+
+  it('discovers the vaults through management.azure.com with the official management clients', async () => {
+    const arm = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'arm-client.mjs')
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      HTTPS_PROXY: testbed.env.HTTPS_PROXY,
+      NO_PROXY: testbed.env.NO_PROXY,
+      NODE_EXTRA_CA_CERTS: testbed.env.NODE_EXTRA_CA_CERTS,
+      ACTIONS_ID_TOKEN_REQUEST_URL: testbed.env.ACTIONS_ID_TOKEN_REQUEST_URL,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: testbed.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
+    }
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [arm, testbed.env.AZURE_TENANT_ID, testbed.env.AZURE_CLIENT_ID],
+      { env }
+    )
+    const result = JSON.parse(stdout.trim().split('\n').pop()!)
+    const subscription = testbed.layout.vaults.find(v => v.name === 'prod')!.subscriptionId
+    expect(result).toEqual({
+      ok: true,
+      errors: {},
+      vaults: {
+        [subscription]: ['elsewhere', 'prod', 'protected', 'staging'].map(name => [
+          name,
+          `https://${name}.vault.azure.net/`
+        ])
+      }
+    })
+    expect(testbed.arm.requestLog.map(e => e.host)).toContain('management.azure.com')
   })
 
   it('refuses a host that is not in the map', async () => {

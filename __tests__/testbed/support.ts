@@ -4,7 +4,10 @@
  * settings are the proxy, the CA and the GitHub OIDC variables.
  */
 import { execFile } from 'node:child_process'
-import { request } from 'node:https'
+import { request as httpRequest } from 'node:http'
+import { Agent as HttpsAgent, request } from 'node:https'
+import type { Duplex } from 'node:stream'
+import { connect as tlsConnect } from 'node:tls'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -90,13 +93,46 @@ export async function runFixture(
   return JSON.parse(stdout.trim().split('\n').pop()!)
 }
 
-/** Options that send an in-process Azure SDK client (or credential) through the test bed's proxy. */
-export function viaProxy(testbed: Testbed): {
-  proxyOptions: { host: string; port: number }
-  tlsOptions: { ca: string }
-} {
-  return {
-    proxyOptions: { host: 'http://127.0.0.1', port: testbed.proxy.port },
-    tlsOptions: { ca: testbed.tls.caPem }
+/**
+ * An https.Agent that reaches every host through the test bed's CONNECT proxy and trusts the test CA: what
+ * HTTPS_PROXY + NODE_EXTRA_CA_CERTS give a fresh process, for in-process SDK clients and credentials
+ * (core-rest-pipeline ignores `tlsOptions` when it proxies, so `proxyOptions` alone cannot do it).
+ */
+export class ProxyTunnelAgent extends HttpsAgent {
+  constructor(
+    private readonly proxyPort: number,
+    private readonly ca: string
+  ) {
+    super({ keepAlive: true })
   }
+
+  override createConnection(
+    options: { host?: string | null; port?: number | string | null; servername?: string },
+    callback: (error: Error | null, socket?: Duplex) => void
+  ): undefined {
+    const target = `${options.host}:${options.port ?? 443}`
+    const connect = httpRequest({ host: '127.0.0.1', port: this.proxyPort, method: 'CONNECT', path: target })
+    connect.on('connect', (res, socket) => {
+      if (res.statusCode !== 200) {
+        socket.destroy()
+        callback(new Error(`proxy refused ${target}: ${res.statusCode}`))
+        return
+      }
+      const tlsSocket = tlsConnect({
+        socket,
+        servername: options.servername ?? options.host ?? undefined,
+        ca: this.ca
+      })
+      tlsSocket.once('secureConnect', () => callback(null, tlsSocket))
+      tlsSocket.once('error', error => callback(error))
+    })
+    connect.on('error', error => callback(error))
+    connect.end()
+    return undefined
+  }
+}
+
+/** Client options that send an in-process Azure SDK client (or credential) through the test bed's proxy. */
+export function viaProxy(testbed: Testbed): { agent: HttpsAgent } {
+  return { agent: new ProxyTunnelAgent(testbed.proxy.port, testbed.tls.caPem) }
 }
