@@ -38,10 +38,12 @@ export class Directory {
   /**
    * @param vaultConfigs the vaults as they are now (vaults created at run time through the control server
    *   join the directory); defaults to the layout's.
+   * @param vaultCount how many there are, cheaply (vaults are only ever added).
    */
   constructor(
     readonly layout: TestbedLayout,
-    private readonly vaultConfigs: () => readonly VaultConfig[] = () => layout.vaults
+    private readonly vaultConfigs: () => readonly VaultConfig[] = () => layout.vaults,
+    private readonly vaultCount: () => number = () => vaultConfigs().length
   ) {}
 
   get tenants(): readonly TenantConfig[] {
@@ -97,7 +99,7 @@ export class Directory {
 
   /** Subscriptions by lower-case id, rebuilt when vaults are added (they are never removed). */
   private subscriptionMap(): Map<string, DirectorySubscription> {
-    const vaultCount = this.vaultConfigs().length
+    const vaultCount = this.vaultCount()
     if (this.cache?.vaultCount === vaultCount) return this.cache.subscriptions
     const found = new Map<string, DirectorySubscription>()
     for (const tenant of this.tenants) {

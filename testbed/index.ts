@@ -72,7 +72,11 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   const layout = checkLayout(options.layout ?? defaultLayout())
   const lazyVaults = options.lazyVaults ?? layout.lazyVaults ?? false
   let keyvault: KeyVaultEmulator | undefined
-  const directory = new Directory(layout, () => keyvault?.vaults().map(v => v.config) ?? layout.vaults)
+  const directory = new Directory(
+    layout,
+    () => keyvault?.vaults().map(v => v.config) ?? layout.vaults,
+    () => keyvault?.size ?? layout.vaults.length
+  )
   const tls = createTlsMaterial(options.stateDir)
   const clock = new TestClock()
   const stops: Array<() => Promise<void>> = []

@@ -67,6 +67,8 @@ export interface KeyVaultEmulator {
   ): Promise<EmulatedVault>
   vault(name: string): EmulatedVault
   vaults(): EmulatedVault[]
+  /** How many vaults there are (cheaper than `vaults().length`). */
+  readonly size: number
   /** Starts a lazily added vault's server (no-op when it runs); its `port` and `localUrl` are valid after. */
   listen(name: string): Promise<EmulatedVault>
   isListening(name: string): boolean
@@ -134,6 +136,9 @@ export async function startKeyVaultEmulator(opts: KeyVaultEmulatorOptions): Prom
     },
     vault: find,
     vaults: () => [...vaults.values()],
+    get size() {
+      return vaults.size
+    },
     listen,
     isListening: name => started.has(name.toLowerCase()),
     async portForHost(host) {
