@@ -1,7 +1,7 @@
 /**
  * The production path: official clients with default options (challenge verification and instance
- * discovery on) reach https://prod.vault.azure.net, login.microsoftonline.com and management.azure.com through the test
- * bed's proxy, with only HTTPS_PROXY, NO_PROXY and NODE_EXTRA_CA_CERTS set.
+ * discovery on) reach https://prod.vault.azure.net, login.microsoftonline.com and management.azure.com
+ * through the test bed's proxy, with only HTTPS_PROXY, NO_PROXY and NODE_EXTRA_CA_CERTS set.
  */
 import { execFile } from 'node:child_process'
 import { dirname, join } from 'node:path'
