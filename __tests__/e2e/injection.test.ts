@@ -105,6 +105,7 @@ describe('a backup of items with hostile tags and content types', () => {
         'artifact-url',
         'backed-up',
         'backup-path',
+        'complete',
         'failed',
         'manifest-sha256',
         'skipped'

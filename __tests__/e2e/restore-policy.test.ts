@@ -230,12 +230,40 @@ async function prepare(vault: string, name: string, state: State): Promise<strin
   target.seedSecret(name, 'the target’s own value', { versions: 1 })
   const own = await versionIds(sdk, name)
   if (state === 'different') return own
-  // A long window keeps "being deleted" going while the action starts and plans.
-  target.behaviour.deleteWindowMs = state === 'being-deleted' ? [5000, 5000] : [10, 10]
+  // A window longer than any run keeps "being deleted" going while the action starts and plans;
+  // the test ends it by moving the test bed's clock once the action has met it (see endDeletes).
+  target.behaviour.deleteWindowMs =
+    state === 'being-deleted' ? [BEING_DELETED_MS, BEING_DELETED_MS] : [10, 10]
   await sdk.beginDeleteSecret(name)
   target.behaviour.deleteWindowMs = [100, 200]
   if (state === 'deleted') await waitFor(() => isDeleted(sdk, name))
   return own
+}
+
+const BEING_DELETED_MS = 3_600_000
+
+/**
+ * Ends the long delete windows once every run with a "being deleted" cell has met one (a 409 in
+ * its vault's request log): those runs have planned by then, so "being deleted" is what they
+ * found. The clock is shared by all vaults, so it moves only when all of them got there.
+ */
+function endDeletesWhenAllMet(vaults: string[]): () => void {
+  let done = false
+  const met = (vault: string) =>
+    testbed.keyvault.requestLog.some(
+      e => e.vault === vault && e.operation === 'RestoreSecret' && e.status === 409
+    )
+  const watch = async (): Promise<void> => {
+    while (!done) {
+      if (vaults.every(met)) {
+        testbed.clock.advance(BEING_DELETED_MS)
+        return
+      }
+      await new Promise(r => setTimeout(r, 50))
+    }
+  }
+  void watch()
+  return () => void (done = true)
 }
 
 async function waitFor(check: () => Promise<boolean>): Promise<void> {
@@ -257,9 +285,17 @@ async function runTable(table: 'open' | 'prot', cells: Cell[]): Promise<void> {
     groups.set(`${c.ifExists}/${c.ifDeleted}`, [...(groups.get(`${c.ifExists}/${c.ifDeleted}`) ?? []), i])
   )
   // Each policy pair gets its own vault, so the runs go in parallel.
-  await Promise.all(
-    [...groups].map(([policy, indexes], g) => runGroup(table, cells, policy, indexes, `${table}-t${g}`))
-  )
+  const waiting = [...groups]
+    .map(([, indexes], g) => (indexes.some(i => cells[i].state === 'being-deleted') ? `${table}-t${g}` : ''))
+    .filter(Boolean)
+  const stopWatching = endDeletesWhenAllMet(waiting)
+  try {
+    await Promise.all(
+      [...groups].map(([policy, indexes], g) => runGroup(table, cells, policy, indexes, `${table}-t${g}`))
+    )
+  } finally {
+    stopWatching()
+  }
 }
 
 async function runGroup(

@@ -188,8 +188,8 @@ const FOLDER_CASES: Array<[string, (folder: string) => void, RegExp]> = [
   ],
   [
     'a format version from the future',
-    folder => writeManifest(folder, { ...readManifest(folder), formatVersion: 2 }),
-    /format version 2/
+    folder => writeManifest(folder, { ...readManifest(folder), formatVersion: 3 }),
+    /format version 3/
   ],
   [
     'a format version given as a string',

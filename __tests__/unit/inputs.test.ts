@@ -1,22 +1,32 @@
 import { join } from 'node:path'
-import { parseBackupSettings, readInputs, splitList } from '../../src/inputs.js'
+import { splitList } from '../../src/inputs.js'
+import { parseBackupSettings } from '../../src/operations/backup/settings.js'
+import { parseRestoreSettings } from '../../src/operations/restore/settings.js'
 
 const ids = {
   'client-id': 'a11c0000-0000-4000-8000-00000000c001',
   'tenant-id': '72f988bf-0000-4000-8000-00000000a001'
 }
-const reader = (values: Record<string, string>) => (name: string) => values[name] ?? ''
-const env = { RUNNER_TEMP: '/runner/temp' }
+const env = { RUNNER_TEMP: '/runner/temp', GITHUB_REPOSITORY: 'octo-org/octo-repo' }
+const backup = (values: Record<string, string>, e: NodeJS.ProcessEnv = env) =>
+  parseBackupSettings({ read: name => ({ vault: 'prod', ...ids, ...values })[name] ?? '', env: e })
+const restore = (values: Record<string, string>) =>
+  parseRestoreSettings({
+    read: name => ({ vault: 'staging', 'artifact-name': 'kv', ...ids, ...values })[name] ?? '',
+    env
+  })
 
-describe('readInputs: defaults', () => {
+describe('backup settings: defaults', () => {
   it('fills every default from a minimal input set', () => {
-    const inputs = readInputs(reader({ vault: 'prod', ...ids }), env)
-    expect(inputs).toMatchObject({
+    expect(backup({})).toEqual({
       operation: 'backup',
       vault: { url: 'https://prod.vault.azure.net', name: 'prod', knownHost: true },
-      cloud: { name: 'AzureCloud' },
-      auth: 'oidc',
-      audience: 'api://AzureADTokenExchange',
+      identity: expect.objectContaining({
+        method: 'oidc',
+        cloud: expect.objectContaining({ name: 'AzureCloud' }),
+        audience: 'api://AzureADTokenExchange',
+        ...{ clientId: ids['client-id'], tenantId: ids['tenant-id'] }
+      }),
       filter: {
         types: ['secrets', 'keys', 'certificates'],
         include: [],
@@ -24,38 +34,46 @@ describe('readInputs: defaults', () => {
         tags: [],
         skipDisabled: false
       },
-      artifactName: 'keyvault-backup-prod',
-      compressionLevel: 0,
-      upload: true,
       path: join('/runner/temp', 'keyvault-backup', 'prod'),
       concurrency: 32,
       failOnError: true,
-      dryRun: false
+      dryRun: false,
+      upload: { name: 'keyvault-backup-prod', compressionLevel: 0 }
     })
-    expect(inputs.retentionDays).toBeUndefined()
   })
 
   it('takes client and tenant ids from AZURE_CLIENT_ID and AZURE_TENANT_ID', () => {
-    const inputs = readInputs(reader({ vault: 'prod' }), { AZURE_CLIENT_ID: 'c-1', AZURE_TENANT_ID: 't-1' })
-    expect(inputs).toMatchObject({ clientId: 'c-1', tenantId: 't-1' })
+    const settings = backup(
+      { 'client-id': '', 'tenant-id': '' },
+      { AZURE_CLIENT_ID: ids['client-id'], AZURE_TENANT_ID: 'contoso.onmicrosoft.com' }
+    )
+    expect(settings.identity).toMatchObject({
+      clientId: ids['client-id'],
+      tenantId: 'contoso.onmicrosoft.com'
+    })
   })
 })
 
-describe('readInputs: accepted values', () => {
+describe('backup settings: accepted values', () => {
   const cases: { name: string; inputs: Record<string, string>; expected: object }[] = [
     {
       name: 'US Government cloud',
       inputs: { environment: 'azureusgovernment' },
       expected: {
         vault: { url: 'https://prod.vault.usgovcloudapi.net' },
-        cloud: { authorityHost: 'https://login.microsoftonline.us' },
-        audience: 'api://AzureADTokenExchangeUSGov'
+        identity: {
+          cloud: expect.objectContaining({ authorityHost: 'https://login.microsoftonline.us' }),
+          audience: 'api://AzureADTokenExchangeUSGov'
+        }
       }
     },
     {
       name: 'China cloud',
       inputs: { environment: 'AzureChinaCloud' },
-      expected: { vault: { url: 'https://prod.vault.azure.cn' }, audience: 'api://AzureADTokenExchangeChina' }
+      expected: {
+        vault: { url: 'https://prod.vault.azure.cn' },
+        identity: { audience: 'api://AzureADTokenExchangeChina' }
+      }
     },
     {
       name: 'loopback URL',
@@ -91,7 +109,6 @@ describe('readInputs: accepted values', () => {
       name: 'booleans and numbers',
       inputs: {
         'dry-run': 'true',
-        upload: 'False',
         'fail-on-error': 'FALSE',
         'retention-days': '7',
         'compression-level': '9',
@@ -99,26 +116,34 @@ describe('readInputs: accepted values', () => {
       },
       expected: {
         dryRun: true,
-        upload: false,
         failOnError: false,
-        retentionDays: 7,
-        compressionLevel: 9,
+        upload: { retentionDays: 7, compressionLevel: 9 },
         concurrency: 16
       }
     },
     {
       name: 'azure-cli needs no ids',
       inputs: { auth: 'azure-cli', 'client-id': '', 'tenant-id': '' },
-      expected: { auth: 'azure-cli' }
+      expected: { identity: { method: 'azure-cli' } }
     },
-    { name: 'custom audience', inputs: { audience: 'api://custom' }, expected: { audience: 'api://custom' } }
+    {
+      name: 'custom audience',
+      inputs: { audience: 'api://custom' },
+      expected: { identity: { audience: 'api://custom' } }
+    }
   ]
   it.each(cases)('$name', ({ inputs, expected }) => {
-    expect(readInputs(reader({ vault: 'prod', ...ids, ...inputs }), env)).toMatchObject(expected)
+    expect(backup(inputs)).toMatchObject(expected)
   })
 })
 
-describe('readInputs: rejected values name the input, the value and what is allowed', () => {
+describe('backup settings: upload false', () => {
+  it('writes the folder only', () => {
+    expect(backup({ upload: 'False' }).upload).toBeUndefined()
+  })
+})
+
+describe('rejected values name the input, the value and what is allowed', () => {
   const cases: [string, Record<string, string>, RegExp][] = [
     ['missing vault', { vault: '' }, /Input 'vault' is required/],
     [
@@ -138,7 +163,6 @@ describe('readInputs: rejected values name the input, the value and what is allo
       { auth: 'password' },
       /'auth': "password". Valid options are: oidc, azure-cli, managed-identity/
     ],
-    ['operation', { operation: 'copy' }, /'operation': "copy". Valid options are: backup, restore/],
     [
       'types',
       { types: 'secrets, blobs' },
@@ -152,9 +176,19 @@ describe('readInputs: rejected values name the input, the value and what is allo
     ['concurrency', { concurrency: '2.5' }, /'concurrency': "2.5"/],
     ['artifact name', { 'artifact-name': 'a/b' }, /'artifact-name': "a\/b"/],
     [
+      'client id that is not a GUID',
+      { 'client-id': 'my-app' },
+      /'client-id': "my-app". Expected the application \(client\) id, a GUID/
+    ],
+    [
+      'tenant id that is neither a GUID nor a domain',
+      { 'tenant-id': 'contoso' },
+      /'tenant-id': "contoso". Expected the directory \(tenant\) id, a GUID, or one of its domains/
+    ],
+    [
       'oidc without client id',
       { 'client-id': '' },
-      /Input 'client-id' is required for auth 'oidc' \(or set AZURE_CLIENT_ID\)/
+      /Input 'client-id' is required for auth 'oidc' \(or set AZURE_CLIENT_ID and AZURE_TENANT_ID\)/
     ],
     [
       'include and exclude together',
@@ -165,26 +199,99 @@ describe('readInputs: rejected values name the input, the value and what is allo
       'audience with azure-cli',
       { auth: 'azure-cli', audience: 'api://x' },
       /Inputs 'audience' and 'auth: azure-cli' cannot be used together/
-    ]
+    ],
+    [
+      'upload inputs without upload',
+      { upload: 'false', 'retention-days': '3' },
+      /Inputs 'upload: false' and 'retention-days' cannot be used together/
+    ],
+    ['a restore input', { 'if-exists': 'replace' }, /Input 'if-exists' does not apply to operation 'backup'/],
+    ['another restore input', { 'run-id': 'latest' }, /Input 'run-id' does not apply to operation 'backup'/]
   ]
   it.each(cases)('%s', (_, inputs, message) => {
-    expect(() => readInputs(reader({ vault: 'prod', ...ids, ...inputs }), env)).toThrow(message)
+    expect(() => backup(inputs)).toThrow(message)
   })
 
   it('reports every problem at once', () => {
-    const attempt = () => readInputs(reader({ vault: '', concurrency: '0', upload: 'maybe' }), {})
-    expect(attempt).toThrow(
-      /Invalid inputs:\n- .*'vault'[\s\S]*'concurrency'[\s\S]*'client-id'[\s\S]*'upload'/
+    expect(() => backup({ vault: '', concurrency: '0', upload: 'maybe', 'client-id': '' })).toThrow(
+      /Invalid inputs:\n- .*'vault'[\s\S]*'client-id'[\s\S]*'upload'[\s\S]*'concurrency'/
     )
+  })
+
+  it.each([
+    ['user and password', 'https://user:S3cret@prod.vault.azure.net', 'S3cret'],
+    ['a query string', 'https://prod.vault.azure.net/?sig=S3cretSig', 'S3cretSig'],
+    ['a fragment', 'https://prod.vault.azure.net/#S3cretFrag', 'S3cretFrag'],
+    ['a name with a query', 'prod?sig=S3cretSig', 'S3cretSig'],
+    ['a name with a user part', 'me:S3cret@prod', 'S3cret']
+  ])('never repeats what may be a credential: %s', (_, vault, secret) => {
+    let message = ''
+    try {
+      backup({ vault })
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).toMatch(/'vault'/)
+    expect(message).not.toContain(secret)
   })
 })
 
-describe('parseBackupSettings (shared with the CLI)', () => {
-  it('needs no sign-in inputs and throws on bad ones', () => {
-    expect(parseBackupSettings(reader({ vault: 'prod', path: '/tmp/out' }), {})).toMatchObject({
-      path: '/tmp/out'
+describe('restore settings', () => {
+  it('reads the source, the policies and the checks', () => {
+    expect(
+      restore({
+        'run-id': 'latest',
+        'run-branch': 'release',
+        'github-token': 't',
+        'if-exists': 'replace',
+        'if-deleted': 'recover',
+        'manifest-sha256': 'A'.repeat(64),
+        'allow-partial': 'true'
+      })
+    ).toMatchObject({
+      source: {
+        kind: 'artifact',
+        artifact: {
+          kind: 'latest',
+          name: 'kv',
+          repository: 'octo-org/octo-repo',
+          token: 't',
+          branch: 'release'
+        }
+      },
+      policy: { ifExists: 'replace', ifDeleted: 'recover' },
+      expectedManifestSha256: 'a'.repeat(64),
+      allowPartial: true,
+      verify: true,
+      planDir: join('/runner/temp', 'keyvault-restore')
     })
-    expect(() => parseBackupSettings(reader({ vault: 'prod', types: 'x' }), {})).toThrow(/'types'/)
+  })
+
+  it.each([
+    [
+      'skip-disabled',
+      { 'skip-disabled': 'true' },
+      /Input 'skip-disabled' does not apply to operation 'restore'/
+    ],
+    ['upload', { upload: 'false' }, /Input 'upload' does not apply to operation 'restore'/],
+    ['retention-days', { 'retention-days': '3' }, /Input 'retention-days' does not apply/],
+    ['compression-level', { 'compression-level': '1' }, /Input 'compression-level' does not apply/],
+    [
+      'a bad manifest-sha256',
+      { 'manifest-sha256': 'sha256:abc' },
+      /'manifest-sha256': "sha256:abc". Expected the 64 hex digits/
+    ],
+    ['run-branch without latest', { 'run-branch': 'main' }, /Input 'run-branch' needs 'run-id: latest'/],
+    ['no source', { 'artifact-name': '' }, /needs a source/],
+    ['path and artifact', { path: '/b' }, /Inputs 'path' and 'artifact-name' cannot be used together/],
+    ['repository without run-id', { repository: 'o/r' }, /Input 'repository' needs 'run-id'/],
+    [
+      'a policy',
+      { 'if-exists': 'overwrite' },
+      /'if-exists': "overwrite". Valid options are: skip, fail, replace/
+    ]
+  ])('refuses %s', (_, inputs, message) => {
+    expect(() => restore(inputs)).toThrow(message)
   })
 })
 

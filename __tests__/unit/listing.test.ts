@@ -1,4 +1,5 @@
 import { runBackup } from '../../src/core/backup.js'
+import { describeVaultError } from '../../src/core/explain.js'
 import { tallyOutcomes } from '../../src/core/outcomes.js'
 import { forEachPage, type Page } from '../../src/core/paging.js'
 import { RateController } from '../../src/core/rate.js'
@@ -16,7 +17,17 @@ const filter: SelectionFilter = {
 function setup(vault: FakeVault, concurrency = 4) {
   const clock = new FakeClock()
   const rate = new RateController({ concurrency, clock, sleep: clock.sleep, random: () => 0.5 })
-  return { clock, rate, deps: { vault, sink: new MemorySink(), rate, log: new MemoryLog() } }
+  return {
+    clock,
+    rate,
+    deps: {
+      vault,
+      sink: new MemorySink(),
+      rate,
+      log: new MemoryLog(),
+      explain: (e: unknown) => describeVaultError(e, undefined, 'list')
+    }
+  }
 }
 
 const secrets = (n: number) => Array.from({ length: n }, (_, i) => item('secrets', `s${i}`))
@@ -49,9 +60,9 @@ describe('paged listing', () => {
     )
     const { deps } = setup(vault)
     const result = await runBackup(deps, { filter: { ...filter, types: ['secrets'] }, dryRun: false })
-    const failed = result.outcomes.filter(o => o.status === 'failed')
-    expect(failed).toEqual([expect.objectContaining({ type: 'secrets', name: '*' })])
-    expect(failed[0].reason).toMatch(/^listing secrets failed/)
+    expect(result.listingFailures).toEqual([
+      { type: 'secrets', reason: expect.stringMatching(/^listing secrets failed/) }
+    ])
     expect(tallyOutcomes(result.outcomes)['backed-up']).toBe(40)
     // 1 try + 8 retries of the failing page; earlier pages were never re-read.
     expect(vault.calls.filter(c => c === 'list:secrets@40')).toHaveLength(9)

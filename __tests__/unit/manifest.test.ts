@@ -7,6 +7,7 @@ import {
   buildManifest,
   manifestItem,
   MANIFEST_FORMAT_VERSION,
+  missingFromBackup,
   parseManifest,
   serializeManifestChunks,
   sha256Hex,
@@ -18,6 +19,7 @@ const base = {
   tool: { name: 'keyvault-backup', version: '0.1.0' },
   createdAt: '2026-11-28T12:00:00.000Z',
   source: { vaultUrl: 'https://prod.vault.azure.net', vaultName: 'prod', cloud: 'AzureCloud', tenantId: 't' },
+  incompleteTypes: [],
   skipped: [],
   failed: [{ type: 'secrets' as const, name: 'huge', reason: 'too many versions' }]
 }
@@ -96,7 +98,22 @@ describe('manifest', () => {
   })
 
   it.each([
-    ['an unknown format version', (m: Manifest) => ({ ...m, formatVersion: 2 }), /format version 2/],
+    ['an unknown format version', (m: Manifest) => ({ ...m, formatVersion: 3 }), /format version 3/],
+    [
+      'a complete flag that contradicts the failures',
+      (m: Manifest) => ({ ...m, complete: true }),
+      /complete is true but the manifest lists 0 incomplete types and 1 failed items/
+    ],
+    [
+      'a complete flag that hides an incomplete type',
+      (m: Manifest) => ({
+        ...m,
+        failed: [],
+        incompleteTypes: [{ type: 'keys', reason: 'x' }],
+        complete: true
+      }),
+      /complete is true/
+    ],
     [
       'a path that climbs out',
       (m: Manifest) => ({ ...m, items: [{ ...m.items[0], file: '../../etc/passwd' }] }),
@@ -129,6 +146,35 @@ describe('manifest', () => {
     ]
   ])('rejects %s', (_, edit, message) => {
     expect(() => parseManifest(JSON.stringify(edit(sample())))).toThrow(message)
+  })
+
+  it('records completeness: complete only when no listing and no item failed', () => {
+    expect(sample()).toMatchObject({ complete: false, incompleteTypes: [] })
+    expect(buildManifest({ ...base, failed: [], items: [] })).toMatchObject({ complete: true })
+    const listing = buildManifest({
+      ...base,
+      failed: [],
+      items: [],
+      incompleteTypes: [{ type: 'keys', reason: 'listing keys failed: 403' }]
+    })
+    expect(listing.complete).toBe(false)
+    expect(missingFromBackup(listing)).toEqual(['keys: listing keys failed: 403'])
+    expect(missingFromBackup(sample())).toEqual(["secret 'huge': too many versions"])
+  })
+
+  it('reads a version 1 manifest, deriving completeness from its failures', () => {
+    const v1 = (failed: object[]) => {
+      const { complete: _c, incompleteTypes: _i, ...rest } = sample()
+      return JSON.stringify({ ...rest, formatVersion: 1, failed })
+    }
+    expect(parseManifest(v1([]))).toMatchObject({ complete: true, incompleteTypes: [], failed: [] })
+    expect(
+      parseManifest(v1([{ type: 'keys', name: '*', reason: 'listing keys failed: 403' }]))
+    ).toMatchObject({
+      complete: false,
+      incompleteTypes: [{ type: 'keys', reason: 'listing keys failed: 403' }],
+      failed: []
+    })
   })
 
   it('rejects text that is not JSON', () => {

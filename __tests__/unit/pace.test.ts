@@ -1,4 +1,6 @@
-import { Pace } from '../../src/core/pace.js'
+import { createHttpHeaders } from '@azure/core-rest-pipeline'
+import { pacePolicy } from '../../src/adapters/policies.js'
+import { Pace, RequestPace } from '../../src/core/pace.js'
 import { RateController } from '../../src/core/rate.js'
 import { FakeClock, restError } from './fakes.js'
 
@@ -49,27 +51,36 @@ describe('Pace', () => {
   })
 })
 
-/** A vault that throttles like Key Vault: a bucket of `limit` requests refilled over `windowMs`. */
+/**
+ * A vault that throttles like Key Vault (a bucket of `limit` requests refilled over `windowMs`),
+ * reached as the SDK reaches it: through the pace policy, which sees the 429 answer, after which
+ * the client throws.
+ */
 function throttlingVault(clock: FakeClock, limit: number, windowMs: number) {
   let tokens = limit
   let last = clock.now()
   const stats = { calls: 0, throttled: 0 }
-  const call = async (): Promise<void> => {
+  const policy = pacePolicy(new RequestPace(clock, clock.sleep))
+  type Sent = Parameters<typeof policy.sendRequest>
+  const send: Sent[1] = async request => {
     const now = clock.now()
     tokens = Math.min(limit, tokens + ((now - last) * limit) / windowMs)
     last = now
     stats.calls++
-    if (tokens < 1) {
-      stats.throttled++
-      throw restError(429)
-    }
-    tokens--
+    const status = tokens < 1 ? 429 : 200
+    if (status === 200) tokens--
+    else stats.throttled++
     clock.t += 5 // each call takes 5 ms: alone, it would go twice as fast as the vault allows
+    return { request, status, headers: createHttpHeaders() }
+  }
+  const call = async (): Promise<void> => {
+    const response = await policy.sendRequest({} as Sent[0], send)
+    if (response.status === 429) throw restError(429)
   }
   return { call, stats }
 }
 
-describe('RateController against a vault with a lower limit than the budget', () => {
+describe('rate control and the pace against a vault with a lower limit than the budget', () => {
   it('learns the pace: few 429s, every call done, close to the vault limit (simulated time)', async () => {
     const clock = new FakeClock()
     const start = clock.now()

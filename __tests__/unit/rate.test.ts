@@ -1,4 +1,7 @@
-import { RateController, VAULT_BUDGET } from '../../src/core/rate.js'
+import { createHttpHeaders } from '@azure/core-rest-pipeline'
+import { pacePolicy } from '../../src/adapters/policies.js'
+import { RequestPace, VAULT_BUDGET } from '../../src/core/pace.js'
+import { RateController } from '../../src/core/rate.js'
 import { backoffDelay, classifyFailure, readRetryAfter } from '../../src/core/retry.js'
 import { FakeClock, restError } from './fakes.js'
 
@@ -127,48 +130,80 @@ describe('RateController retries', () => {
   })
 })
 
-describe('RateController budget', () => {
-  // One call at a time: the fake clock jumps on each sleep, so concurrent sleepers would move it for all.
-  const paced = (clock: FakeClock, budget?: { requests: number; windowMs: number }) =>
-    new RateController({
-      concurrency: 1,
-      clock,
-      sleep: clock.sleep,
-      random: () => 0,
-      ...(budget && { budget })
-    })
+describe('the pace, counted per HTTP request by the pipeline policy', () => {
+  type Sent = Parameters<ReturnType<typeof pacePolicy>['sendRequest']>
+  const request = { url: 'https://prod.vault.azure.net/secrets', method: 'GET' } as unknown as Sent[0]
+  const answer =
+    (status: number): Sent[1] =>
+    async req => ({ request: req, status, headers: createHttpHeaders() })
 
-  it('starts at most budget.requests calls in any window, pacing the rest', async () => {
+  it('starts at most budget.requests requests in any window, pacing the rest', async () => {
     const clock = new FakeClock()
     const t0 = clock.t
-    const rate = paced(clock, { requests: 5, windowMs: 1000 })
+    const policy = pacePolicy(new RequestPace(clock, clock.sleep, { requests: 5, windowMs: 1000 }))
     const starts: number[] = []
-    await Promise.all(Array.from({ length: 12 }, () => rate.run(async () => starts.push(clock.t - t0))))
+    const next: Sent[1] = async req => {
+      starts.push(clock.t - t0)
+      return answer(200)(req)
+    }
+    for (let i = 0; i < 12; i++) await policy.sendRequest(request, next)
     expect(starts).toEqual([0, 0, 0, 0, 0, 1000, 1000, 1000, 1000, 1000, 2000, 2000])
   })
 
-  it('counts retries as calls', async () => {
+  it('counts every request of one call: a poller that sends three requests spends three', async () => {
     const clock = new FakeClock()
+    const pace = new RequestPace(clock, clock.sleep, { requests: 4, windowMs: 60_000 })
+    const policy = pacePolicy(pace)
+    const rate = new RateController({ concurrency: 1, clock, sleep: clock.sleep })
     const t0 = clock.t
-    const rate = paced(clock, { requests: 2, windowMs: 60_000 })
     const starts: number[] = []
-    await rate.run(async () => {
+    const next: Sent[1] = async req => {
       starts.push(clock.t - t0)
-      if (starts.length < 3) throw restError(503)
-    })
-    // Two tries fit the window; the third waits for the first to leave it (the backoffs count too).
-    expect(starts).toEqual([0, 500, 60_000])
+      return answer(200)(req)
+    }
+    const pollerCall = () =>
+      rate.run(async () => {
+        for (let i = 0; i < 3; i++) await policy.sendRequest(request, next)
+      })
+    await pollerCall()
+    await pollerCall()
+    expect(pace.stats.requests).toBe(6)
+    // The fifth request waits for the first to leave the window.
+    expect(starts).toEqual([0, 0, 0, 0, 60_000, 60_000])
   })
 
   it("defaults to a tenth under Key Vault's 4,000 per 10 s", async () => {
     const clock = new FakeClock()
     const t0 = clock.t
-    const rate = paced(clock)
+    const policy = pacePolicy(new RequestPace(clock, clock.sleep))
     const starts: number[] = []
-    await Promise.all(Array.from({ length: 3601 }, () => rate.run(async () => starts.push(clock.t - t0))))
+    const next: Sent[1] = async req => {
+      starts.push(clock.t - t0)
+      return answer(200)(req)
+    }
+    for (let i = 0; i < 3601; i++) await policy.sendRequest(request, next)
     expect(VAULT_BUDGET).toEqual({ requests: 3600, windowMs: 10_000 })
     expect(starts.filter(t => t === 0)).toHaveLength(3600)
     expect(starts.at(-1)).toBe(10_000)
+  })
+
+  it('lowers the pace once per burst of 429s, to four fifths of the last window', async () => {
+    const clock = new FakeClock()
+    const pace = new RequestPace(clock, clock.sleep, { requests: 100, windowMs: 10_000 })
+    const policy = pacePolicy(pace)
+    for (let i = 0; i < 50; i++) await policy.sendRequest(request, answer(200))
+    // Three requests in flight when the vault starts refusing: one overload, one decrease.
+    let release!: () => void
+    const gate = new Promise<void>(resolve => (release = resolve))
+    const refused: Sent[1] = async req => {
+      await gate
+      return answer(429)(req)
+    }
+    const burst = Promise.all([1, 2, 3].map(() => policy.sendRequest(request, refused)))
+    release()
+    await burst
+    expect(pace.perWindow).toBe(Math.floor(53 * 0.8))
+    expect(pace.stats).toEqual({ requests: 53, throttled: 3 })
   })
 })
 

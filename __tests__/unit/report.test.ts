@@ -1,9 +1,16 @@
-import { describeVaultError, errorMessage } from '../../src/core/errors.js'
+import { errorMessage } from '../../src/core/errors.js'
+import { describeVaultError } from '../../src/core/explain.js'
 import type { ItemOutcome } from '../../src/core/outcomes.js'
 import { ProgressReporter } from '../../src/core/progress.js'
-import { renderBackupSummary, type BackupReport } from '../../src/core/report.js'
+import { failureMessage } from '../../src/core/report.js'
 import { escapeLog, escapeMarkdown } from '../../src/core/text.js'
-import { backupOutputs, failureMessage } from '../../src/outputs.js'
+import {
+  backupFailures,
+  backupOutputs,
+  newBackupReport,
+  renderBackupSummary,
+  type BackupReport
+} from '../../src/operations/backup/summary.js'
 import { FakeClock, MemoryLog, restError } from './fakes.js'
 
 const outcome = (name: string, status: ItemOutcome['status'], reason?: string): ItemOutcome => ({
@@ -31,10 +38,8 @@ describe('escaping free text', () => {
 
 describe('renderBackupSummary', () => {
   const report = (outcomes: ItemOutcome[], extra: Partial<BackupReport> = {}): BackupReport => ({
-    vaultUrl: 'https://prod.vault.azure.net',
-    dryRun: false,
+    ...newBackupReport({ url: 'https://prod.vault.azure.net', name: 'prod' }, false),
     outcomes,
-    items: [],
     ...extra
   })
 
@@ -51,7 +56,8 @@ describe('renderBackupSummary', () => {
             name: 'kvb',
             id: 42,
             url: 'https://github.com/o/r/actions/runs/1/artifacts/42',
-            digest: 'abc'
+            digest: 'abc',
+            size: 1
           }
         }
       )
@@ -66,7 +72,7 @@ describe('renderBackupSummary', () => {
   it('cuts the items table off past the limit and says how many were left out', () => {
     const many = Array.from({ length: 25 }, (_, i) => outcome(`s${i}`, 'backed-up'))
     const md = renderBackupSummary(report(many), 10)
-    expect(md.split('\n').filter(l => l.startsWith('| secrets | s'))).toHaveLength(10)
+    expect(md.split('\n').filter((l: string) => l.startsWith('| secrets | s'))).toHaveLength(10)
     expect(md).toContain('…and 15 more items not shown.')
   })
 
@@ -147,25 +153,58 @@ describe('describeVaultError', () => {
   })
 })
 
-describe('outputs', () => {
-  it('counts and names the first failures', () => {
-    const r: BackupReport = {
-      vaultUrl: 'u',
-      dryRun: false,
-      outcomes: [outcome('a', 'backed-up'), outcome('b', 'failed', 'why'), outcome('c', 'skipped', 'x')],
-      items: [],
-      manifestSha256: 'f'.repeat(64),
-      backupPath: '/tmp/b'
-    }
+describe('outputs and failures', () => {
+  const r: BackupReport = {
+    ...newBackupReport({ url: 'u', name: 'u' }, false),
+    outcomes: [outcome('a', 'backed-up'), outcome('b', 'failed', 'why'), outcome('c', 'skipped', 'x')],
+    manifestSha256: 'f'.repeat(64),
+    backupPath: '/tmp/b',
+    complete: false
+  }
+
+  it('counts, and names the failures', () => {
     expect(backupOutputs(r)).toMatchObject({
       'backed-up': '1',
       skipped: '1',
       failed: '1',
+      complete: 'false',
       'manifest-sha256': 'f'.repeat(64),
       'artifact-id': ''
     })
-    expect(failureMessage(r)).toBe("1 of 2 items failed:\nsecrets 'b': why")
-    expect(failureMessage({ ...r, outcomes: [outcome('a', 'backed-up')] })).toBeUndefined()
+    expect(backupFailures(r)).toBe("1 of 2 items failed:\nsecret 'b': why")
+    expect(backupFailures({ ...r, outcomes: [outcome('a', 'backed-up')] })).toBeUndefined()
+  })
+
+  it('counts a failed listing as a failure', () => {
+    const listing = {
+      ...r,
+      outcomes: [outcome('a', 'backed-up')],
+      listingFailures: [{ type: 'keys' as const, reason: 'listing keys failed: 403' }]
+    }
+    expect(backupOutputs(listing).failed).toBe('1')
+    expect(backupFailures(listing)).toBe("1 of 2 items failed:\nkey '(listing)': listing keys failed: 403")
+  })
+
+  it('says one permission mistake once, naming the items it affected', () => {
+    const denied = Array.from({ length: 8 }, (_, i) =>
+      outcome(`s${i}`, 'failed', 'Permission denied: backup')
+    )
+    const message = failureMessage([...denied, outcome('t', 'failed', 'timed out')], 9, 'failed')
+    expect(message).toBe(
+      "9 of 9 items failed:\nsecret 's0', secret 's1', secret 's2', secret 's3', secret 's4' and 3 more: Permission denied: backup\nsecret 't': timed out"
+    )
+  })
+
+  it('puts an incomplete backup at the top of the summary', () => {
+    const md = renderBackupSummary({
+      ...r,
+      listingFailures: [{ type: 'keys', reason: 'listing keys failed: 403' }]
+    })
+    const lines = md.split('\n')
+    expect(lines.findIndex(l => l.startsWith('> **Incomplete backup:**'))).toBeLessThan(
+      lines.findIndex(l => l.startsWith('| Type |'))
+    )
+    expect(md).toContain('keys could not be listed completely; 1 items failed')
   })
 })
 

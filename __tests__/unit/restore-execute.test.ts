@@ -2,9 +2,11 @@ import type { ManifestItem } from '../../src/core/manifest.js'
 import { decide, stateLabel, type ConflictPolicy, type TargetState } from '../../src/core/plan.js'
 import { RateController } from '../../src/core/rate.js'
 import {
+  deletedViews,
   executeRestore,
   ForeignWorldError,
   inspectTarget,
+  isForeignBlobError,
   verifyRestored,
   type RestoreDeps,
   type VaultWriter
@@ -24,13 +26,27 @@ class FakeVault implements VaultWriter {
   deleteWindow = 2000
 
   key = (type: ItemType, name: string): string => `${type}/${name}`
+  /** The calls that change something (reads are logged as `list ...`). */
+  writes = (): string[] => this.calls.filter(c => !c.startsWith('list'))
 
   async listVersions(type: ItemType, name: string) {
     return { versionIds: this.active.get(this.key(type, name)) ?? [], recoveryLevel: 'Recoverable+Purgeable' }
   }
-  async getDeleted(type: ItemType, name: string) {
-    const d = this.deleted.get(this.key(type, name))
-    return d && d.visibleAt <= this.now ? { recoveryLevel: 'Recoverable+Purgeable' } : undefined
+  async listActive(type: ItemType) {
+    this.calls.push(`list ${type}`)
+    return {
+      items: [...this.active.keys()]
+        .filter(k => k.startsWith(`${type}/`))
+        .map(k => ({ name: k.split('/')[1] }))
+    }
+  }
+  /** Only deletes whose window is over show, as in the service's deleted listing. */
+  async listDeleted(type: ItemType) {
+    this.calls.push(`list-deleted ${type}`)
+    const visible = [...this.deleted].filter(([k, d]) => k.startsWith(`${type}/`) && d.visibleAt <= this.now)
+    return {
+      items: visible.map(([k]) => ({ name: k.split('/')[1], recoveryLevel: 'Recoverable+Purgeable' }))
+    }
   }
   async restore(type: ItemType, blob: Uint8Array) {
     const name = Buffer.from(blob).toString()
@@ -80,15 +96,17 @@ function item(type: ItemType, name: string): ManifestItem {
   }
 }
 
-function setup(vault: FakeVault, timeoutMs = 60_000): RestoreDeps {
+function setup(vault: FakeVault, timeoutMs = 60_000, concurrency = 4): RestoreDeps {
   const clock = { now: () => vault.now }
   const sleep = async (ms: number) => {
     vault.now += ms
   }
+  const rate = new RateController({ concurrency, clock, sleep })
   return {
     vault,
+    deleted: deletedViews(vault, rate),
     readBlob: async i => Buffer.from(i.name),
-    rate: new RateController({ concurrency: 4, clock, sleep }),
+    rate,
     poll: { clock, sleep, timeoutMs, intervalMs: 250, maxIntervalMs: 2000 },
     log: { info: () => undefined, warning: () => undefined, debug: () => undefined },
     sourceVault: 'https://prod.vault.azure.net',
@@ -115,7 +133,7 @@ test('restores certificates before keys and secrets', async () => {
   const items = [item('secrets', 's1'), item('keys', 'k1'), item('certificates', 'c1'), item('secrets', 's2')]
   const outcomes = await planAndRun(setup(vault), items, policy('skip', 'fail'))
   expect(outcomes.map(o => o.status)).toEqual(['restored', 'restored', 'restored', 'restored'])
-  expect(vault.calls[0]).toBe('restore certificates/c1')
+  expect(vault.writes()[0]).toBe('restore certificates/c1')
 })
 
 test('replace waits for the deleted view, purges, then rides out the 409 after the purge', async () => {
@@ -124,7 +142,7 @@ test('replace waits for the deleted view, purges, then rides out the 409 after t
   const [outcome] = await planAndRun(setup(vault), [item('secrets', 's1')], policy('replace', 'fail'))
   expect(outcome).toMatchObject({ status: 'restored', decision: { action: 'replace' } })
   expect(vault.calls.filter(c => c.startsWith('restore')).length).toBeGreaterThan(1)
-  expect(vault.calls.slice(0, 2)).toEqual(['delete secrets/s1', 'purge secrets/s1'])
+  expect(vault.writes().slice(0, 2)).toEqual(['delete secrets/s1', 'purge secrets/s1'])
   expect(vault.active.get('secrets/s1')).toEqual(['s1-v1', 's1-v2'])
   // The fake clock moved only by the injected sleeps: past both windows, not much beyond.
   expect(vault.now).toBeGreaterThanOrEqual(5000)
@@ -143,6 +161,18 @@ test('a name still being deleted is waited out, then decided under if-deleted', 
   expect(vault.active.get('keys/k1')).toEqual(['old'])
 })
 
+test('replace reads the deleted state from the listing, never item by item', async () => {
+  const vault = new FakeVault()
+  for (const n of ['a', 'b', 'c']) vault.active.set(`secrets/${n}`, ['other'])
+  const items = ['a', 'b', 'c'].map(n => item('secrets', n))
+  const outcomes = await planAndRun(setup(vault), items, policy('replace', 'fail'))
+  expect(outcomes.map(o => o.status)).toEqual(['restored', 'restored', 'restored'])
+  // Three items waited for their deletes through shared listings: fewer listings than items x rounds.
+  const listings = vault.calls.filter(c => c === 'list-deleted secrets').length
+  expect(listings).toBeGreaterThan(0)
+  expect(listings).toBeLessThan(3 * 8)
+})
+
 test('polling is bounded: a name that never frees up fails the item with a timeout', async () => {
   const vault = new FakeVault()
   vault.busy.set('secrets/s1', Number.MAX_SAFE_INTEGER)
@@ -155,18 +185,27 @@ test('another security world stops the run after the first refusal', async () =>
   const vault = new FakeVault()
   vault.foreign = true
   const items = [item('certificates', 'c1'), item('secrets', 's1'), item('keys', 'k1')]
-  const error = await planAndRun(
-    {
-      ...setup(vault),
-      rate: new RateController({ concurrency: 1, clock: { now: () => 0 }, sleep: async () => undefined })
-    },
-    items,
-    policy('skip', 'fail')
-  ).catch(e => e)
+  const error = await planAndRun(setup(vault, 60_000, 1), items, policy('skip', 'fail')).catch(e => e)
   expect(error).toBeInstanceOf(ForeignWorldError)
   expect(error.message).toMatch(/same Azure subscription AND the same Azure geography/)
-  expect(vault.calls).toEqual(['restore certificates/c1'])
+  expect(vault.writes()).toEqual(['restore certificates/c1'])
   expect(error.outcomes.map((o: { status: string }) => o.status)).toEqual(['failed', 'failed', 'failed'])
+})
+
+test.each([
+  ['400 BadParameter', 400, 'BadParameter'],
+  ['400 BadRequest', 400, 'BadRequest'],
+  ['409 Conflict', 409, 'Conflict'],
+  ['500', 500, 'InternalServerError'],
+  ['no status', undefined, undefined]
+])('recognises another security world by its text, whatever the status (%s)', (_, statusCode, code) => {
+  const error = Object.assign(new Error('Cannot decrypt backup blob.'), { statusCode, code })
+  expect(isForeignBlobError(error)).toBe(true)
+  expect(
+    isForeignBlobError(
+      Object.assign(new Error('Backup blob contains invalid or corrupt version.'), { statusCode: 400 })
+    )
+  ).toBe(false)
 })
 
 test('verify after turns a wrong version count into a failure', async () => {
@@ -175,7 +214,7 @@ test('verify after turns a wrong version count into a failure', async () => {
   const items = [item('secrets', 's1'), item('secrets', 's2')]
   const outcomes = await planAndRun(deps, items, policy('skip', 'fail'))
   vault.active.set('secrets/s2', ['s2-v1'])
-  await verifyRestored(deps, items, outcomes)
+  expect(await verifyRestored(deps, items, outcomes)).toEqual({ checked: 2, failed: 1 })
   expect(outcomes.map(o => o.status)).toEqual(['restored', 'failed'])
   expect(outcomes[1].reason).toMatch(/1 versions found, the manifest records 2/)
 })

@@ -1,8 +1,13 @@
 import type { ManifestItem } from '../../src/core/manifest.js'
 import type { Page } from '../../src/core/paging.js'
-import type { ConflictPolicy } from '../../src/core/plan.js'
 import { RateController } from '../../src/core/rate.js'
-import { planRestore, type DeletedName, type TargetName, type VaultWriter } from '../../src/core/restore.js'
+import {
+  deletedViews,
+  planRestore,
+  type DeletedName,
+  type TargetName,
+  type VaultWriter
+} from '../../src/core/restore.js'
 import type { ItemType } from '../../src/core/types.js'
 import { FakeClock, restError } from './fakes.js'
 
@@ -13,10 +18,6 @@ class ListingVault implements VaultWriter {
   active = new Map<string, { ids: string[]; level: string }>()
   deleted = new Map<string, { level: string; purge?: string }>()
   pageSize = 3
-  constructor(private readonly listing: boolean) {
-    // Without listings (as an older writer): the plan must probe each item.
-    if (!listing) Object.assign(this, { listActive: undefined, listDeleted: undefined })
-  }
   private hit(call: string): void {
     this.calls.push(call)
     const left = this.failures.get(call) ?? 0
@@ -37,11 +38,6 @@ class ListingVault implements VaultWriter {
     this.hit(`versions ${type}/${name}`)
     const a = this.active.get(`${type}/${name.toLowerCase()}`)
     return a ? { versionIds: a.ids, recoveryLevel: a.level } : { versionIds: [] }
-  }
-  async getDeleted(type: ItemType, name: string) {
-    this.hit(`get-deleted ${type}/${name}`)
-    const d = this.deleted.get(`${type}/${name.toLowerCase()}`)
-    return d && { recoveryLevel: d.level, ...(d.purge && { scheduledPurgeDate: d.purge }) }
   }
   async listActive(type: ItemType, token?: string): Promise<Page<TargetName>> {
     this.hit(`list ${type}${token ? `@${token}` : ''}`)
@@ -79,9 +75,9 @@ const manifestItem = (type: ItemType, name: string, ids = ['a1', 'a2']): Manifes
   tags: {}
 })
 
-/** Many names, every state, two types: a restore into a vault that already holds some of them. */
-function world(listing: boolean) {
-  const vault = new ListingVault(listing)
+/** Many names, every state, three types: a restore into a vault that already holds some of them. */
+function world() {
+  const vault = new ListingVault()
   const items: ManifestItem[] = []
   for (let i = 0; i < 12; i++) items.push(manifestItem('secrets', `free${i}`))
   items.push(manifestItem('secrets', 'Same'), manifestItem('secrets', 'other'), manifestItem('keys', 'gone'))
@@ -94,37 +90,39 @@ function world(listing: boolean) {
   return { vault, items }
 }
 
-const policies: ConflictPolicy[] = [
-  { ifExists: 'skip', ifDeleted: 'fail' },
-  { ifExists: 'replace', ifDeleted: 'purge' },
-  { ifExists: 'fail', ifDeleted: 'recover' }
-]
+const reader = (vault: ListingVault) => {
+  const clock = new FakeClock()
+  const rate = new RateController({ concurrency: 4, clock, sleep: clock.sleep, random: () => 0.5 })
+  return { vault, rate, deleted: deletedViews(vault, rate) }
+}
 
 describe('planRestore over listings', () => {
-  const rate = () => {
-    const clock = new FakeClock()
-    return new RateController({ concurrency: 4, clock, sleep: clock.sleep, random: () => 0.5 })
-  }
-
-  it.each(policies)('decides exactly as probing each item does (%o), with far fewer calls', async policy => {
-    const probed = world(false)
-    const listed = world(true)
-    const byItem = await planRestore({ vault: probed.vault, rate: rate() }, probed.items, policy)
-    const byListing = await planRestore({ vault: listed.vault, rate: rate() }, listed.items, policy)
-    expect(byListing).toEqual(byItem)
-    expect(listed.vault.calls.length).toBeLessThan(probed.vault.calls.length / 2)
-    // Only names found active are read one by one (their version ids); nothing asks the deleted view per item.
-    expect(listed.vault.calls.filter(c => c.startsWith('versions ')).sort()).toEqual([
+  it('finds every state from the listings, reading versions only of names found active', async () => {
+    const { vault, items } = world()
+    const plan = await planRestore(reader(vault), items, { ifExists: 'replace', ifDeleted: 'purge' })
+    const byName = Object.fromEntries(
+      plan.entries.map(e => [`${e.type}/${e.name}`, `${e.state} -> ${e.decision.action}`])
+    )
+    expect(byName).toMatchObject({
+      'secrets/free0': 'absent -> restore',
+      'secrets/Same': 'active -> already-restored',
+      'secrets/other': 'active -> fail',
+      'keys/gone': 'soft-deleted -> purge-and-restore',
+      'keys/locked': 'soft-deleted (purge protection) -> fail',
+      'certificates/free': 'absent -> restore'
+    })
+    expect(vault.calls.filter(c => c.startsWith('versions ')).sort()).toEqual([
       'versions secrets/Same',
       'versions secrets/other'
     ])
-    expect(listed.vault.calls.some(c => c.startsWith('get-deleted'))).toBe(false)
+    // Each type's deleted collection is listed once, whatever the number of items.
+    expect(vault.calls.filter(c => c.startsWith('list-deleted'))).toHaveLength(3)
   })
 
   it('retries a failed middle page of the target listing alone', async () => {
-    const { vault, items } = world(true)
+    const { vault, items } = world()
     vault.failures.set('list secrets@3', 2)
-    const plan = await planRestore({ vault, rate: rate() }, items, policies[0])
+    const plan = await planRestore(reader(vault), items, { ifExists: 'skip', ifDeleted: 'fail' })
     expect(plan.entries.find(e => e.name === 'other')).toMatchObject({ state: 'active' })
     expect(vault.calls.filter(c => c.startsWith('list secrets'))).toEqual([
       'list secrets',
@@ -135,17 +133,22 @@ describe('planRestore over listings', () => {
     ])
   })
 
-  it('probes each item instead when the target listing runs longer than the items it informs', async () => {
-    const vault = new ListingVault(true)
+  it('reads the versions of each item instead when the target listing runs longer than the items it informs', async () => {
+    const vault = new ListingVault()
     vault.pageSize = 1
     for (let i = 0; i < 10; i++) vault.active.set(`secrets/big${i}`, { ids: ['x'], level: 'Recoverable' })
+    vault.deleted.set('secrets/gone', { level: 'Recoverable+Purgeable' })
     const plan = await planRestore(
-      { vault, rate: rate() },
-      [manifestItem('secrets', 'big3'), manifestItem('secrets', 'new')],
-      policies[0]
+      reader(vault),
+      [manifestItem('secrets', 'big3'), manifestItem('secrets', 'new'), manifestItem('secrets', 'gone')],
+      { ifExists: 'skip', ifDeleted: 'fail' }
     )
-    expect(plan.entries.map(e => e.state)).toEqual(['active', 'absent'])
-    expect(vault.calls.filter(c => c.startsWith('list secrets'))).toHaveLength(3)
-    expect(vault.calls).toContain('get-deleted secrets/new')
+    expect(plan.entries.map(e => e.state)).toEqual(['active', 'absent', 'soft-deleted'])
+    expect(vault.calls.filter(c => c.startsWith('list secrets'))).toHaveLength(4)
+    expect(vault.calls.filter(c => c.startsWith('versions ')).sort()).toEqual([
+      'versions secrets/big3',
+      'versions secrets/gone',
+      'versions secrets/new'
+    ])
   })
 })

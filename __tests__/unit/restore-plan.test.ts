@@ -26,7 +26,6 @@ const otherProtected: TargetState = { kind: 'active', versionIds: ['x'], purgePr
 const deleted: TargetState = { kind: 'deleted', purgeProtected: false }
 const date = '2027-02-26T00:00:00.000Z'
 const deletedProtected: TargetState = { kind: 'deleted', purgeProtected: true, scheduledPurgeDate: date }
-const beingDeleted: TargetState = { kind: 'being-deleted' }
 
 const p = (ifExists: string, ifDeleted: string): ConflictPolicy => ({ ifExists, ifDeleted }) as ConflictPolicy
 
@@ -57,11 +56,7 @@ const cases: Array<[string, TargetState, ConflictPolicy, RestoreAction, RegExp?]
     p('skip', 'purge'),
     'fail',
     /cannot be purged; the name frees up on 2027-02-26/
-  ],
-  ['being deleted, fail', beingDeleted, p('skip', 'fail'), 'fail'],
-  ['being deleted, skip', beingDeleted, p('skip', 'skip'), 'skip'],
-  ['being deleted, recover', beingDeleted, p('skip', 'recover'), 'recover'],
-  ['being deleted, purge', beingDeleted, p('skip', 'purge'), 'purge-and-restore']
+  ]
 ]
 
 // Rows padded to one length: a shorter row would make Jest pass its `done` callback as `reason`.

@@ -70,11 +70,12 @@ export async function uploadBackup(
   }
 }
 
-/** Where a restore's backup comes from (the `run-id`, `repository` and `github-token` inputs). */
+/** Where a restore's backup comes from (the `run-id`, `run-branch`, `repository` and `github-token` inputs). */
 export type ArtifactSource =
   | { kind: 'current-run'; name: string }
   | { kind: 'run'; name: string; runId: number; repository: string; token: string }
-  | { kind: 'latest'; name: string; repository: string; token: string }
+  /** The newest trusted artifact of that name; `branch` defaults to the default branch, '*' is any. */
+  | { kind: 'latest'; name: string; repository: string; token: string; branch?: string }
 
 /** The slice of `@actions/artifact`'s client restore uses. */
 export interface ArtifactDownloader {
@@ -101,18 +102,30 @@ export interface DownloadedArtifact {
   digest: string
 }
 
-/**
- * Looks up the run of the newest artifact with this name in the repository (REST, newest first).
- * Uses @actions/http-client, which honours the runner's proxy settings as the artifact client does.
- */
-export async function findLatestRun(
-  name: string,
-  repository: string,
-  token: string,
-  env: NodeJS.ProcessEnv = process.env
-): Promise<number> {
-  const api = env.GITHUB_API_URL ?? 'https://api.github.com'
-  const url = `${api}/repos/${repository}/actions/artifacts?name=${encodeURIComponent(name)}&per_page=30`
+/** An artifact `latest` may restore: uploaded by a run of the repository itself, on a trusted branch. */
+export interface ArtifactCandidate {
+  id: number
+  runId: number
+  createdAt: string
+  branch: string
+}
+
+/** An artifact `latest` did not take, and why. */
+export interface PassedOver {
+  id: number
+  runId?: number
+  createdAt?: string
+  reason: string
+}
+
+interface ListedArtifact {
+  id?: number
+  expired?: boolean
+  created_at?: string
+  workflow_run?: { id?: number; repository_id?: number; head_repository_id?: number; head_branch?: string }
+}
+
+async function getJson<T>(url: string, token: string, what: string): Promise<T> {
   const response = await new HttpClient('keyvault-backup').get(url, {
     authorization: `Bearer ${token}`,
     accept: 'application/vnd.github+json',
@@ -123,16 +136,69 @@ export async function findLatestRun(
   if (status < 200 || status >= 300) {
     const hint = status === 401 || status === 403 || status === 404
     throw new Error(
-      `listing artifacts named '${name}' in ${repository} failed with HTTP ${status}` +
+      `${what} failed with HTTP ${status}` +
         (hint ? ": check 'repository' and that 'github-token' has 'actions: read'" : '')
     )
   }
-  const body = JSON.parse(text) as {
-    artifacts?: { expired?: boolean; workflow_run?: { id?: number } }[]
+  return JSON.parse(text) as T
+}
+
+/**
+ * The artifacts of that name that `latest` may restore, newest first, and those it passed over.
+ * Anyone who can open a pull request from a fork can make a workflow of this repository upload an
+ * artifact of any name ("artifact poisoning"), so only runs whose head repository is the repository
+ * itself count, and only on `branch` (default: the repository's default branch; '*': any branch).
+ * Uses @actions/http-client, which honours the runner's proxy settings as the artifact client does.
+ */
+export async function findTrustedArtifacts(
+  name: string,
+  repository: string,
+  token: string,
+  branch: string | undefined,
+  env: NodeJS.ProcessEnv = process.env
+): Promise<{ candidates: ArtifactCandidate[]; passedOver: PassedOver[]; branch: string }> {
+  const api = env.GITHUB_API_URL ?? 'https://api.github.com'
+  const repo = await getJson<{ id?: number; default_branch?: string }>(
+    `${api}/repos/${repository}`,
+    token,
+    `reading repository ${repository}`
+  )
+  const trusted = branch ?? repo.default_branch ?? 'main'
+  const body = await getJson<{ artifacts?: ListedArtifact[] }>(
+    `${api}/repos/${repository}/actions/artifacts?name=${encodeURIComponent(name)}&per_page=100`,
+    token,
+    `listing artifacts named '${name}' in ${repository}`
+  )
+  const candidates: ArtifactCandidate[] = []
+  const passedOver: PassedOver[] = []
+  for (const a of body.artifacts ?? []) {
+    const run = a.workflow_run ?? {}
+    const base = {
+      id: a.id ?? 0,
+      ...(run.id && { runId: run.id }),
+      ...(a.created_at && { createdAt: a.created_at })
+    }
+    if (a.expired) passedOver.push({ ...base, reason: 'expired' })
+    else if (!run.id) passedOver.push({ ...base, reason: 'its run is unknown' })
+    else if (run.head_repository_id !== run.repository_id || (repo.id && run.repository_id !== repo.id)) {
+      passedOver.push({
+        ...base,
+        reason: `uploaded by a run from another repository (a fork, head repository id ${run.head_repository_id})`
+      })
+    } else if (trusted !== '*' && run.head_branch !== trusted) {
+      passedOver.push({
+        ...base,
+        reason: `uploaded by a run on branch '${run.head_branch}', not '${trusted}' (set 'run-branch' to trust it)`
+      })
+    } else
+      candidates.push({
+        id: a.id ?? 0,
+        runId: run.id,
+        createdAt: a.created_at ?? '',
+        branch: run.head_branch ?? ''
+      })
   }
-  const newest = (body.artifacts ?? []).find(a => !a.expired && a.workflow_run?.id)
-  if (!newest) throw new Error(`no unexpired artifact named '${name}' was found in ${repository}`)
-  return newest.workflow_run!.id!
+  return { candidates, passedOver, branch: trusted }
 }
 
 /**
@@ -141,19 +207,15 @@ export async function findLatestRun(
  * tell a replaced one from the original.
  */
 export async function downloadBackup(
-  source: ArtifactSource,
+  source: Exclude<ArtifactSource, { kind: 'latest' }>,
   path: string,
-  env: NodeJS.ProcessEnv = process.env,
   client: ArtifactDownloader = new DefaultArtifactClient()
 ): Promise<DownloadedArtifact> {
   let findBy: FindBy | undefined
   let runId: number | undefined
-  if (source.kind !== 'current-run') {
+  if (source.kind === 'run') {
     const [repositoryOwner, repositoryName] = source.repository.split('/')
-    runId =
-      source.kind === 'run'
-        ? source.runId
-        : await findLatestRun(source.name, source.repository, source.token, env)
+    runId = source.runId
     findBy = { token: source.token, workflowRunId: runId, repositoryOwner, repositoryName }
   }
   const where = runId === undefined ? 'this run' : `run ${runId}`

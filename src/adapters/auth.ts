@@ -8,152 +8,133 @@ import {
   type GetTokenOptions,
   type TokenCredential
 } from '@azure/identity'
-import type { CloudSettings } from '../core/cloud.js'
-import { errorMessage } from '../core/errors.js'
-import { escapeLog } from '../core/text.js'
+import type { AssertionClaims } from '../core/explain.js'
+import type { Clock } from '../core/types.js'
+import type { Identity } from '../core/identity.js'
 
-export type AuthMethod = 'oidc' | 'azure-cli' | 'managed-identity'
-
-export interface AuthSettings {
-  method: AuthMethod
-  cloud: CloudSettings
-  clientId?: string
-  tenantId?: string
-  audience: string
-}
-
-/** What the credential needs from its surroundings; injected so tests need no runner. */
+/** What signing in needs from its surroundings; the action passes the runner's, tests their own. */
 export interface AuthEnvironment {
   getIDToken(audience: string): Promise<string>
   setSecret(secret: string): void
   env: NodeJS.ProcessEnv
 }
 
-export interface VaultCredential {
-  credential: TokenCredential
-  /** A sign-in specific explanation of an error, or undefined when it is not a sign-in problem. */
-  explainError(error: unknown): string | undefined
-}
-
-const runnerEnvironment: AuthEnvironment = {
+/** The GitHub runner: OIDC tokens from `@actions/core`, masking through `::add-mask::`. */
+export const runnerEnvironment: AuthEnvironment = {
   getIDToken: audience => core.getIDToken(audience),
   setSecret: secret => core.setSecret(secret),
   env: process.env
 }
 
-interface AssertionClaims {
-  iss?: string
-  sub?: string
-  aud?: string | string[]
+/** An identity signed in: one credential for every client of the run that acts as it. */
+export interface SignedIn {
+  credential: TokenCredential
+  /** The claims of the last GitHub assertion presented (never the token), for sign-in errors. */
+  claims(): AssertionClaims | undefined
 }
 
 /** Reads a JWT's payload without verifying it: only to tell the user which claims Entra saw. */
 export function decodeJwtClaims(jwt: string): AssertionClaims {
   try {
-    return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as AssertionClaims
+    const claims = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'))
+    return { iss: claims.iss, sub: claims.sub, aud: claims.aud }
   } catch {
     return {}
   }
 }
 
 /**
- * Creates the credential for the chosen `auth` method. For OIDC the GitHub assertion is fetched
- * afresh on every token request, so a long backup never outlives its 5-10 minute assertion. Every
- * access token is registered as a secret before the SDK (or anything else) can print it.
+ * Signs in as `identity`. With OIDC the GitHub assertion is fetched for each Entra token request
+ * (never reused, so a long run never presents an expired one), and access tokens are kept until
+ * near their expiry and shared by every client (see `sharedTokens`). Every token is masked before
+ * anything else can print it.
  */
-export function createCredential(
-  settings: AuthSettings,
-  runner: AuthEnvironment = runnerEnvironment
-): VaultCredential {
+export function signIn(identity: Identity, runner: AuthEnvironment, clock: Clock): SignedIn {
   let lastClaims: AssertionClaims | undefined
+  const authorityHost = identity.cloud.authorityHost
   let inner: TokenCredential
-  const authorityHost = settings.cloud.authorityHost
-  switch (settings.method) {
+  switch (identity.method) {
     case 'oidc': {
       if (!runner.env.ACTIONS_ID_TOKEN_REQUEST_URL || !runner.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
         throw new Error(
           "auth 'oidc' needs a GitHub OIDC token, but this job may not request one: add " +
-            "'permissions: id-token: write' to the job (or workflow). Otherwise use auth 'azure-cli' or 'managed-identity'."
+            "'permissions: id-token: write' to the job (or the workflow). Otherwise use auth 'azure-cli' or 'managed-identity'."
         )
       }
       const getAssertion = async (): Promise<string> => {
-        const token = await runner.getIDToken(settings.audience)
+        const token = await runner.getIDToken(identity.audience)
         runner.setSecret(token)
         lastClaims = decodeJwtClaims(token)
         return token
       }
-      inner = new ClientAssertionCredential(settings.tenantId ?? '', settings.clientId ?? '', getAssertion, {
+      inner = new ClientAssertionCredential(identity.tenantId ?? '', identity.clientId ?? '', getAssertion, {
         authorityHost
       })
       break
     }
     case 'azure-cli':
-      inner = new AzureCliCredential(settings.tenantId ? { tenantId: settings.tenantId } : {})
+      inner = new AzureCliCredential(identity.tenantId ? { tenantId: identity.tenantId } : {})
       break
     case 'managed-identity':
-      inner = settings.clientId
-        ? new ManagedIdentityCredential({ clientId: settings.clientId })
+      inner = identity.clientId
+        ? new ManagedIdentityCredential({ clientId: identity.clientId })
         : new ManagedIdentityCredential()
       break
+    case 'default':
+      inner = new DefaultAzureCredential({
+        authorityHost,
+        ...(identity.tenantId && { tenantId: identity.tenantId }),
+        ...(identity.clientId && { managedIdentityClientId: identity.clientId })
+      })
+      break
   }
-  return {
-    credential: maskingCredential(inner, runner.setSecret),
-    explainError: error => explainSignInError(error, settings, lastClaims)
-  }
+  return { credential: sharedTokens(inner, runner.setSecret, clock), claims: () => lastClaims }
 }
 
-/** DefaultAzureCredential for the CLI (environment, workload identity, managed identity, az login). */
-export function createDefaultCredential(cloud: CloudSettings): TokenCredential {
-  return new DefaultAzureCredential({ authorityHost: cloud.authorityHost })
-}
+/** Refresh this long before expiry, or at a quarter of a short token's lifetime. */
+const REFRESH_MARGIN_MS = 120_000
 
-/** Wraps a credential so every access token is masked before it is returned. */
-export function maskingCredential(
+/**
+ * One access token per scope and tenant, shared by every caller: concurrent requests wait for one
+ * sign-in, and the token is reused until it comes near its expiry. Each new token is masked once.
+ */
+export function sharedTokens(
   inner: TokenCredential,
-  setSecret: (secret: string) => void
+  setSecret: (secret: string) => void,
+  clock: Clock
 ): TokenCredential {
+  const tokens = new Map<string, { token: AccessToken; refreshAt: number }>()
+  const pending = new Map<string, Promise<AccessToken | null>>()
   return {
     async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
-      const token = await inner.getToken(scopes, options)
-      if (token?.token) setSecret(token.token)
-      return token
+      // A claims challenge (continuous access evaluation) asks for a new token: never serve the old one.
+      if (options?.claims) return fetch(undefined)
+      const key = `${[scopes].flat().join(' ')}|${options?.tenantId ?? ''}`
+      const cached = tokens.get(key)
+      if (cached && clock.now() < cached.refreshAt) return cached.token
+      let flight = pending.get(key)
+      if (!flight) {
+        flight = fetch(key).finally(() => pending.delete(key))
+        pending.set(key, flight)
+      }
+      return flight
+
+      async function fetch(cacheKey: string | undefined): Promise<AccessToken | null> {
+        const obtainedAt = clock.now()
+        const token = await inner.getToken(scopes, options)
+        if (!token) return token
+        setSecret(token.token)
+        if (cacheKey) {
+          const lifetime = token.expiresOnTimestamp - obtainedAt
+          const margin = Math.min(REFRESH_MARGIN_MS, lifetime / 4)
+          const refreshAt = Math.min(
+            token.expiresOnTimestamp - margin,
+            token.refreshAfterTimestamp ?? Infinity
+          )
+          tokens.set(cacheKey, { token, refreshAt })
+        }
+        return token
+      }
     }
   }
-}
-
-/** Explains sign-in failures (AADSTS codes) in terms of what to fix; undefined for other errors. */
-export function explainSignInError(
-  error: unknown,
-  settings: AuthSettings,
-  claims?: AssertionClaims
-): string | undefined {
-  const message = errorMessage(error)
-  const seen = claims
-    ? `The GitHub token had issuer '${escapeLog(String(claims.iss))}', subject '${escapeLog(String(claims.sub))}' ` +
-      `and audience '${escapeLog(String(claims.aud))}'. `
-    : ''
-  if (message.includes('AADSTS70021')) {
-    return (
-      `Sign-in failed: Microsoft Entra found no federated credential matching this workflow (AADSTS70021). ${seen}` +
-      `On the app registration '${settings.clientId}' (Certificates & secrets > Federated credentials) add one with ` +
-      `Issuer '${escapeLog(String(claims?.iss ?? 'https://token.actions.githubusercontent.com'))}', ` +
-      `Subject identifier '${escapeLog(String(claims?.sub ?? 'repo:OWNER/REPO:ref:refs/heads/BRANCH'))}' and ` +
-      `Audience '${settings.audience}'.`
-    )
-  }
-  if (message.includes('AADSTS700024')) {
-    return `Sign-in failed: the GitHub assertion expired before use (AADSTS700024); check the runner's clock. ${seen}`
-  }
-  if (/AADSTS700016|AADSTS90002|AADSTS900023/.test(message)) {
-    return `Sign-in failed: check 'client-id' and 'tenant-id' (${escapeLog(message.split('\n')[0])})`
-  }
-  const name = (error as { name?: string } | null)?.name
-  if (
-    name === 'AuthenticationError' ||
-    name === 'CredentialUnavailableError' ||
-    name === 'AggregateAuthenticationError'
-  ) {
-    return `Sign-in failed (auth '${settings.method}'): ${escapeLog(message.split('\n')[0])}`
-  }
-  return undefined
 }

@@ -3,63 +3,36 @@ import { CertificateClient, type CertificateProperties } from '@azure/keyvault-c
 import { KeyClient, type KeyProperties } from '@azure/keyvault-keys'
 import { SecretClient, type SecretProperties } from '@azure/keyvault-secrets'
 import type { VaultReader } from '../core/backup.js'
-import type { Page } from '../core/paging.js'
 import type { VaultTarget } from '../core/cloud.js'
+import type { RequestPace } from '../core/pace.js'
+import type { Page } from '../core/paging.js'
 import type { DeletedName, TargetName, VaultWriter } from '../core/restore.js'
 import type { ItemType, VaultItem } from '../core/types.js'
+import { pacePolicy, requestGuard, type VaultCapability } from './policies.js'
 import { keepAliveProxyAgent } from './proxy-agent.js'
-import { refuseSecretValueReads } from './no-value-reads.js'
 import { pageLinkPolicy, readPage } from './paging.js'
 
-/** The slices of the three SDK clients backup and restore use. None of them returns a secret value. */
-export type SecretsApi = Pick<
-  SecretClient,
-  | 'listPropertiesOfSecrets'
-  | 'listPropertiesOfSecretVersions'
-  | 'listDeletedSecrets'
-  | 'backupSecret'
-  | 'restoreSecretBackup'
-  | 'getDeletedSecret'
-  | 'purgeDeletedSecret'
-  | 'beginDeleteSecret'
-  | 'beginRecoverDeletedSecret'
->
-export type KeysApi = Pick<
-  KeyClient,
-  | 'listPropertiesOfKeys'
-  | 'listPropertiesOfKeyVersions'
-  | 'listDeletedKeys'
-  | 'backupKey'
-  | 'restoreKeyBackup'
-  | 'getDeletedKey'
-  | 'purgeDeletedKey'
-  | 'beginDeleteKey'
-  | 'beginRecoverDeletedKey'
->
-export type CertificatesApi = Pick<
-  CertificateClient,
-  | 'listPropertiesOfCertificates'
-  | 'listPropertiesOfCertificateVersions'
-  | 'listDeletedCertificates'
-  | 'backupCertificate'
-  | 'restoreCertificateBackup'
-  | 'getDeletedCertificate'
-  | 'purgeDeletedCertificate'
-  | 'beginDeleteCertificate'
-  | 'beginRecoverDeletedCertificate'
->
-
+/** The three SDK clients of one vault; what they may send is limited by their request guard. */
 export interface VaultClients {
-  secrets: SecretsApi
-  keys: KeysApi
-  certificates: CertificatesApi
+  secrets: SecretClient
+  keys: KeyClient
+  certificates: CertificateClient
 }
 
-/** Builds the three SDK clients for a vault with the options our rate control and hosts need. */
+export interface VaultClientOptions {
+  /** `keyvault-backup/<version>`, before the SDK's own User-Agent. */
+  userAgent: string
+  /** The vault's pace: every HTTP request waits for room in its window. */
+  pace: RequestPace
+  /** What the operation may send; everything else is refused before it leaves the process. */
+  allow: readonly VaultCapability[]
+}
+
+/** Builds the three SDK clients for a vault, sharing one credential, one pace and one guard. */
 export function createVaultClients(
   vault: VaultTarget,
   credential: TokenCredential,
-  userAgent: string
+  settings: VaultClientOptions
 ): VaultClients {
   const agent = keepAliveProxyAgent()
   const options = {
@@ -69,24 +42,29 @@ export function createVaultClients(
     // Kept for known Key Vault domains; relaxed only for private endpoints, custom domains and
     // loopback hosts, whose names cannot end with the challenge's resource host.
     disableChallengeResourceVerification: !vault.knownHost,
-    userAgentOptions: { userAgentPrefix: userAgent },
+    userAgentOptions: { userAgentPrefix: settings.userAgent },
     ...(agent && { agent }),
-    // Lets a failed listing page be retried alone: see pageLinkPolicy.
-    additionalPolicies: [{ policy: pageLinkPolicy, position: 'perCall' as const }]
+    additionalPolicies: [
+      // Lets a failed listing page be retried alone: see pageLinkPolicy.
+      { policy: pageLinkPolicy, position: 'perCall' as const },
+      { policy: requestGuard(settings.allow), position: 'perCall' as const },
+      { policy: pacePolicy(settings.pace), position: 'perRetry' as const }
+    ]
   }
   return {
-    // The SDK's recover poller would GET the secret (its value) to see whether recovery finished;
-    // this policy refuses such reads before they leave the process, so no code path can read a value.
-    secrets: new SecretClient(vault.url, credential, {
-      ...options,
-      additionalPolicies: [
-        ...options.additionalPolicies,
-        { policy: refuseSecretValueReads, position: 'perCall' as const }
-      ]
-    }),
+    secrets: new SecretClient(vault.url, credential, options),
     keys: new KeyClient(vault.url, credential, options),
     certificates: new CertificateClient(vault.url, credential, options)
   }
+}
+
+/**
+ * The first call of a run to a vault: one page of one item of a type's listing. It signs in (the
+ * challenge names the vault's tenant), reaches the vault, and needs the list permission, so every
+ * set-up mistake shows here, once, before any other call.
+ */
+export async function checkAccess(clients: VaultClients, type: ItemType): Promise<void> {
+  await activePage(clients, type, undefined, 1)
 }
 
 type AnyProperties = (SecretProperties | KeyProperties | CertificateProperties) & {
@@ -132,16 +110,21 @@ const mapPage = <T, U>(page: Page<T>, map: (t: T) => U): Page<U> => ({
 
 // Every listing goes through `readPage`: one page per call, so the caller retries a failed page
 // alone and resumes from the last continuation token.
-function activePage(clients: VaultClients, type: ItemType, token: string | undefined) {
+function activePage(clients: VaultClients, type: ItemType, token: string | undefined, pageSize?: number) {
   switch (type) {
     case 'secrets':
-      return readPage<AnyProperties>(s => clients.secrets.listPropertiesOfSecrets().byPage(s), token)
+      return readPage<AnyProperties>(
+        s => clients.secrets.listPropertiesOfSecrets().byPage(s),
+        token,
+        pageSize
+      )
     case 'keys':
-      return readPage<AnyProperties>(s => clients.keys.listPropertiesOfKeys().byPage(s), token)
+      return readPage<AnyProperties>(s => clients.keys.listPropertiesOfKeys().byPage(s), token, pageSize)
     case 'certificates':
       return readPage<AnyProperties>(
         s => clients.certificates.listPropertiesOfCertificates({ includePending: true }).byPage(s),
-        token
+        token,
+        pageSize
       )
   }
 }
@@ -247,27 +230,6 @@ export class KeyVaultWriter implements VaultWriter {
   /** One page of the type's soft-deleted objects with their recovery levels and purge dates. */
   async listDeleted(type: ItemType, continuationToken?: string): Promise<Page<DeletedName>> {
     return mapPage(await deletedPage(this.clients, type, continuationToken), toDeleted)
-  }
-
-  /** The soft-deleted object's recovery level and purge date, or undefined on 404. */
-  async getDeleted(
-    type: ItemType,
-    name: string
-  ): Promise<{ recoveryLevel?: string; scheduledPurgeDate?: string } | undefined> {
-    let deleted: AnyDeleted
-    try {
-      deleted =
-        type === 'secrets'
-          ? await this.clients.secrets.getDeletedSecret(name)
-          : type === 'keys'
-            ? await this.clients.keys.getDeletedKey(name)
-            : await this.clients.certificates.getDeletedCertificate(name)
-    } catch (error) {
-      if (isNotFound(error)) return undefined
-      throw error
-    }
-    const { recoveryLevel, scheduledPurgeDate } = toDeleted(deleted)
-    return { ...(recoveryLevel && { recoveryLevel }), ...(scheduledPurgeDate && { scheduledPurgeDate }) }
   }
 
   /** Restores one blob (all versions, under the blob's own name). */

@@ -52,10 +52,11 @@ type ByPage<T> = (settings: { continuationToken?: string; maxPageSize?: number }
  */
 export async function readPage<T>(
   byPage: ByPage<T>,
-  continuationToken: string | undefined
+  continuationToken: string | undefined,
+  maxPageSize = 25
 ): Promise<Page<T>> {
   const capture: PageCapture = { seen: false }
-  const iterator = byPage({ continuationToken, maxPageSize: 25 })
+  const iterator = byPage({ continuationToken, maxPageSize })
   try {
     const result = await scope.run(capture, () => iterator.next())
     const items = result.done ? [] : (result.value ?? [])

@@ -1,25 +1,14 @@
 import * as core from '@actions/core'
 import { errorMessage } from '../core/errors.js'
-import { renderBackupSummary, type BackupReport } from '../core/report.js'
-import { renderRestoreSummary, type RestoreReport } from '../core/restore-report.js'
-
-/** Writes the backup report to the job summary; never throws (the summary must not mask the real error). */
-export async function writeJobSummary(report: BackupReport): Promise<void> {
-  await writeSummary(() => renderBackupSummary(report), false)
-}
 
 /**
- * Writes the restore report to the job summary, replacing what this step wrote before: the plan goes
- * in before any write, and the final table (with outcomes) replaces it at the end. Never throws.
+ * Writes the job summary, replacing what this step wrote before (a restore writes its plan before
+ * any write, then the outcomes at the end). Never throws: the summary must not mask the real error.
  */
-export async function writeRestoreSummary(report: RestoreReport): Promise<void> {
-  await writeSummary(() => renderRestoreSummary(report), true)
-}
-
-async function writeSummary(render: () => string, overwrite: boolean): Promise<void> {
+export async function writeJobSummary(markdown: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return
   try {
-    await core.summary.emptyBuffer().addRaw(render(), true).write({ overwrite })
+    await core.summary.emptyBuffer().addRaw(markdown, true).write({ overwrite: true })
   } catch (error) {
     core.warning(`Could not write the job summary: ${errorMessage(error)}`)
   }

@@ -1,4 +1,4 @@
-import { describeVaultError } from './errors.js'
+import type { VaultOperation } from './explain.js'
 import { blobFile, manifestItem, type ManifestItem } from './manifest.js'
 import type { ItemOutcome } from './outcomes.js'
 import { forEachPage, readAllPages, type Page } from './paging.js'
@@ -30,8 +30,8 @@ export interface BackupDeps {
   rate: RateController
   log: Logger
   progress?: ProgressReporter
-  /** Turns a failure into a user-facing reason; sign-in problems get their own explanation. */
-  explainError?: (error: unknown, type: ItemType, operation: 'list' | 'backup') => string
+  /** Turns a failure into a user-facing reason. */
+  explain: (error: unknown, type: ItemType, operation: VaultOperation) => string
 }
 
 export interface BackupRequest {
@@ -39,10 +39,18 @@ export interface BackupRequest {
   dryRun: boolean
 }
 
+/** A type whose listing failed: its items after the last page read are missing from the backup. */
+export interface ListingFailure {
+  type: ItemType
+  reason: string
+}
+
 export interface BackupResult {
+  /** One per listed item. */
   outcomes: ItemOutcome[]
   /** Manifest entries of the blobs written. */
   items: ManifestItem[]
+  listingFailures: ListingFailure[]
 }
 
 // Items listed but not yet started. Enough to keep every worker busy while the next pages arrive,
@@ -57,8 +65,8 @@ const QUEUE_HIGH_WATER = 200
  * counting versions.
  */
 export async function runBackup(deps: BackupDeps, request: BackupRequest): Promise<BackupResult> {
-  const explain = deps.explainError ?? describeVaultError
-  const result: BackupResult = { outcomes: [], items: [] }
+  const explain = deps.explain
+  const result: BackupResult = { outcomes: [], items: [], listingFailures: [] }
   const queue = new WorkQueue<VaultItem>(QUEUE_HIGH_WATER)
   let listed = 0
   let selected = 0
@@ -78,10 +86,10 @@ export async function runBackup(deps: BackupDeps, request: BackupRequest): Promi
         }
       )
     } catch (error) {
-      // Items of the pages read so far are backed up; the type gets one failure for the rest.
+      // Items of the pages read so far are backed up; the type is recorded as incomplete.
       const reason = `listing ${type} failed: ${explain(error, type, 'list')}`
       deps.log.warning(reason)
-      result.outcomes.push({ type, name: '*', status: 'failed', reason })
+      result.listingFailures.push({ type, reason })
     }
   }
   const listing = Promise.all(request.filter.types.map(listType)).then(() => {
@@ -110,7 +118,7 @@ async function backupItem(
   deps: BackupDeps,
   item: VaultItem,
   dryRun: boolean,
-  explain: NonNullable<BackupDeps['explainError']>,
+  explain: BackupDeps['explain'],
   written: ManifestItem[]
 ): Promise<ItemOutcome> {
   const base = { type: item.type, name: item.name }

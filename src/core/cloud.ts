@@ -57,11 +57,19 @@ export function resolveVault(vault: string, cloud: CloudSettings): VaultTarget {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return resolveVaultUrl(value)
   if (!VAULT_NAME.test(value) || value.includes('--')) {
     throw new Error(
-      `'${value}' is neither a vault name (3-24 letters, digits and single hyphens, starting with a letter) nor an https:// URL`
+      `'${shownValue(value)}' is neither a vault name (3-24 letters, digits and single hyphens, starting with a letter) nor an https:// URL`
     )
   }
   const name = value.toLowerCase()
   return { url: `https://${name}.${cloud.vaultSuffix}`, name, knownHost: true }
+}
+
+/** A value for an error message, without what might be a credential: a user part, a query, a fragment. */
+function shownValue(value: string): string {
+  return value
+    .replace(/^[^@/]*@/, '')
+    .replace(/[?#].*$/s, '')
+    .slice(0, 80)
 }
 
 function resolveVaultUrl(value: string): VaultTarget {
@@ -69,13 +77,17 @@ function resolveVaultUrl(value: string): VaultTarget {
   try {
     url = new URL(value)
   } catch {
-    throw new Error(`'${value}' is not a valid URL`)
+    throw new Error(`the value is not a valid URL (expected e.g. https://myvault.vault.azure.net)`)
   }
-  if (url.protocol !== 'https:') throw new Error(`'${value}' must use https://`)
-  if (url.username || url.password) throw new Error(`'${value}' must not carry credentials`)
+  // Errors name the URL without user, password, query or fragment: any of them may hold a secret.
+  const shown = `'${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}'`
+  if (url.protocol !== 'https:') throw new Error(`${shown} must use https://`)
+  if (url.username || url.password) {
+    throw new Error(`${shown} must not carry a user name or password (the step signs in with 'auth')`)
+  }
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
     throw new Error(
-      `'${value}' must be a bare origin such as https://myvault.vault.azure.net (no path or query)`
+      `${shown} must be a bare origin such as https://myvault.vault.azure.net (no path, query or fragment)`
     )
   }
   const host = url.hostname.toLowerCase()

@@ -10,8 +10,3 @@ export function compileGlob(pattern: string): (name: string) => boolean {
   const regex = new RegExp(`^${source}$`, 'is')
   return name => regex.test(name)
 }
-
-/** True when any of the globs matches the name. */
-export function matchesAny(patterns: readonly string[], name: string): boolean {
-  return patterns.some(pattern => compileGlob(pattern)(name))
-}

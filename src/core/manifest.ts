@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto'
 import { ITEM_TYPES, type ItemType, type VaultItem } from './types.js'
 
-/** Bumped on any change restore must know about; restore refuses formats it does not know. */
-export const MANIFEST_FORMAT_VERSION = 1
+/**
+ * Bumped on any change restore must know about; restore refuses formats it does not know. Version 2
+ * records whether the backup is complete; a restore of version 1 derives it from the failures.
+ */
+export const MANIFEST_FORMAT_VERSION = 2
+const READABLE_FORMAT_VERSIONS = [1, 2]
 export const MANIFEST_FILE = 'manifest.json'
 /**
  * In the artifact the blobs travel in one uncompressed tar beside the manifest, under their folder
@@ -40,11 +44,21 @@ export interface ManifestEntry {
   reason: string
 }
 
+/** A type whose listing failed part-way: its items after the last page read are not in the backup. */
+export interface IncompleteType {
+  type: ItemType
+  reason: string
+}
+
 export interface Manifest {
   formatVersion: number
   tool: { name: string; version: string }
   createdAt: string
   source: { vaultUrl: string; vaultName: string; cloud: string; tenantId?: string }
+  /** True when every selected item of every selected type is in the backup. */
+  complete: boolean
+  /** Types whose listing failed (what else is missing is in `failed`). */
+  incompleteTypes: IncompleteType[]
   items: ManifestItem[]
   skipped: ManifestEntry[]
   failed: ManifestEntry[]
@@ -88,12 +102,16 @@ const byTypeThenName = (a: { type: ItemType; name: string }, b: { type: ItemType
   ITEM_TYPES.indexOf(a.type) - ITEM_TYPES.indexOf(b.type) || a.name.localeCompare(b.name)
 
 /** Assembles the manifest in a stable order, so two backups of the same vault diff cleanly. */
-export function buildManifest(input: Omit<Manifest, 'formatVersion'>): Manifest {
+export function buildManifest(input: Omit<Manifest, 'formatVersion' | 'complete'>): Manifest {
   return {
     formatVersion: MANIFEST_FORMAT_VERSION,
     tool: input.tool,
     createdAt: input.createdAt,
     source: input.source,
+    complete: input.incompleteTypes.length === 0 && input.failed.length === 0,
+    incompleteTypes: [...input.incompleteTypes].sort(
+      (a, b) => ITEM_TYPES.indexOf(a.type) - ITEM_TYPES.indexOf(b.type)
+    ),
     items: [...input.items].sort(byTypeThenName),
     skipped: [...input.skipped].sort(byTypeThenName),
     failed: [...input.failed].sort(byTypeThenName)
@@ -158,9 +176,9 @@ export function parseManifest(text: string): Manifest {
   }
   const problems: string[] = []
   const m = (data ?? {}) as Partial<Manifest>
-  if (m.formatVersion !== MANIFEST_FORMAT_VERSION) {
+  if (!READABLE_FORMAT_VERSIONS.includes(m.formatVersion as number)) {
     problems.push(
-      `unsupported manifest format version ${JSON.stringify(m.formatVersion)} (expected ${MANIFEST_FORMAT_VERSION})`
+      `unsupported manifest format version ${JSON.stringify(m.formatVersion)} (this version reads ${READABLE_FORMAT_VERSIONS.join(' and ')})`
     )
   }
   if (typeof m.source?.vaultUrl !== 'string') problems.push('source.vaultUrl is missing')
@@ -198,7 +216,36 @@ export function parseManifest(text: string): Manifest {
       problems.push(`${where}: versionIds does not match versionCount`)
     }
   }
+  const failed = Array.isArray(m.failed) ? m.failed : []
+  let incompleteTypes: IncompleteType[]
+  if (m.formatVersion === 1) {
+    // Version 1 recorded a type whose listing failed as a failed item named '*'.
+    incompleteTypes = failed.filter(f => f.name === '*').map(f => ({ type: f.type, reason: f.reason }))
+  } else {
+    incompleteTypes = Array.isArray(m.incompleteTypes) ? m.incompleteTypes : []
+    if (!Array.isArray(m.incompleteTypes)) problems.push('incompleteTypes is not a list')
+    const complete = incompleteTypes.length === 0 && failed.length === 0
+    if (m.complete !== complete) {
+      problems.push(
+        `complete is ${JSON.stringify(m.complete)} but the manifest lists ${incompleteTypes.length} incomplete types and ${failed.length} failed items`
+      )
+    }
+  }
   if (problems.length > 0) throw new Error(`manifest.json is invalid: ${problems.join('; ')}`)
   const manifest = m as Manifest
-  return { ...manifest, skipped: manifest.skipped ?? [], failed: manifest.failed ?? [] }
+  return {
+    ...manifest,
+    complete: incompleteTypes.length === 0 && failed.length === 0,
+    incompleteTypes,
+    skipped: manifest.skipped ?? [],
+    failed: failed.filter(f => f.name !== '*')
+  }
+}
+
+/** What an incomplete backup lacks, one line each (empty for a complete backup). */
+export function missingFromBackup(manifest: Pick<Manifest, 'incompleteTypes' | 'failed'>): string[] {
+  return [
+    ...manifest.incompleteTypes.map(t => `${t.type}: ${t.reason}`),
+    ...manifest.failed.map(f => `${f.type.slice(0, -1)} '${f.name}': ${f.reason}`)
+  ]
 }

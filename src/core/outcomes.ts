@@ -3,7 +3,7 @@ import { ITEM_TYPES, type ItemType } from './types.js'
 /** `planned` is a dry run's "would back up". */
 export type OutcomeStatus = 'backed-up' | 'planned' | 'skipped' | 'failed'
 
-/** Exactly one per listed item (plus one per type whose listing failed, named `*`). */
+/** Exactly one per listed item. */
 export interface ItemOutcome {
   type: ItemType
   name: string

@@ -1,8 +1,16 @@
-/** The fewest calls per window a run of 429s can pace down to. */
+import type { Clock, Sleep } from './types.js'
+
+/** The fewest requests per window a run of 429s can pace down to. */
 const MIN_PER_WINDOW = 10
 
 /**
- * How many calls may start in any sliding window, learnt from the vault. Key Vault throttles by
+ * HTTP requests started in any sliding window, at most. Key Vault counts 4,000 transactions per 10 s
+ * per vault (secrets and software keys); a tenth is left for the vault's other users.
+ */
+export const VAULT_BUDGET = { requests: 3600, windowMs: 10_000 }
+
+/**
+ * How many requests may start in any sliding window, learnt from the vault. Key Vault throttles by
  * counting requests per 10 s, so the pace is a count per window, not a number of calls in flight:
  * it starts at the ceiling; a 429 lowers it to four fifths of what started in the last window; a
  * whole window without a 429 raises it by a quarter, back up to the ceiling.
@@ -57,5 +65,51 @@ export class Pace {
   private recent(k: number): number | undefined {
     if (k > this.starts.length) return undefined
     return this.starts[(this.next - k + this.ceiling) % this.ceiling]
+  }
+}
+
+/**
+ * The pace of one vault's HTTP requests, with time injected: every request the clients send waits
+ * in `start()` for room in the window (a pipeline policy calls it, so a poller's or a challenge's
+ * extra requests count too), and reports its status to `answered()`. A burst of 429s from one
+ * overload lowers the pace once per `cooldownMs`.
+ */
+export class RequestPace {
+  private readonly pace: Pace
+  private lastDecrease = Number.NEGATIVE_INFINITY
+  /** Requests started, and 429s answered, since the start. */
+  readonly stats = { requests: 0, throttled: 0 }
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly sleep: Sleep,
+    budget: { requests: number; windowMs: number } = VAULT_BUDGET,
+    private readonly cooldownMs = 1000
+  ) {
+    this.pace = new Pace(budget.requests, budget.windowMs)
+  }
+
+  /** Requests allowed to start per window now. */
+  get perWindow(): number {
+    return this.pace.perWindow
+  }
+
+  /** Waits until one more request may start, and counts it. */
+  async start(): Promise<void> {
+    for (let wait = this.pace.tryStart(this.clock.now()); wait > 0;) {
+      await this.sleep(wait)
+      wait = this.pace.tryStart(this.clock.now())
+    }
+    this.stats.requests++
+  }
+
+  /** Learns from a request's answer: 429 lowers the pace, anything else may raise it. */
+  answered(status: number): void {
+    const now = this.clock.now()
+    if (status !== 429) return this.pace.succeeded(now)
+    this.stats.throttled++
+    if (now - this.lastDecrease < this.cooldownMs) return
+    this.pace.throttled(now)
+    this.lastDecrease = now
   }
 }

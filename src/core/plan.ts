@@ -17,14 +17,14 @@ export interface ConflictPolicy {
 
 /**
  * What the target vault holds under an item's name. Key Vault's reads cannot tell "still being
- * deleted" (or "just purged") from "absent": both answer 404 on the object and on the deleted view.
- * That state is therefore only ever learnt from a restore refused with 409, during execution.
+ * deleted" (or "just purged") from "absent": both answer 404 on the object and in the deleted
+ * listing. That state is learnt only from a restore refused with 409, during execution, and shows
+ * as the label 'being deleted' on the outcome; the name is then read again and decided anew.
  */
 export type TargetState =
   | { kind: 'absent' }
   | { kind: 'active'; versionIds: string[]; purgeProtected: boolean }
   | { kind: 'deleted'; purgeProtected: boolean; scheduledPurgeDate?: string }
-  | { kind: 'being-deleted' }
 
 export type StateLabel =
   'absent' | 'active' | 'soft-deleted' | 'soft-deleted (purge protection)' | 'being deleted'
@@ -59,8 +59,6 @@ export function stateLabel(state: TargetState): StateLabel {
       return state.kind
     case 'deleted':
       return state.purgeProtected ? 'soft-deleted (purge protection)' : 'soft-deleted'
-    case 'being-deleted':
-      return 'being deleted'
   }
 }
 
@@ -112,11 +110,9 @@ export function decide(item: ManifestItem, state: TargetState, policy: ConflictP
       }
       return { action: 'replace', reason: 'exists with other versions (if-exists: replace)' }
     }
-    case 'deleted':
-    case 'being-deleted': {
-      const protectedDate =
-        state.kind === 'deleted' && state.purgeProtected ? state.scheduledPurgeDate : undefined
-      const isProtected = state.kind === 'deleted' && state.purgeProtected
+    case 'deleted': {
+      const protectedDate = state.purgeProtected ? state.scheduledPurgeDate : undefined
+      const isProtected = state.purgeProtected
       switch (policy.ifDeleted) {
         case 'skip':
           return { action: 'skip', reason: 'soft-deleted (if-deleted: skip)' }

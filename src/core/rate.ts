@@ -1,18 +1,9 @@
-import { Pace } from './pace.js'
 import { backoffDelay, classifyFailure } from './retry.js'
 import type { Clock, Sleep } from './types.js'
-
-/**
- * Calls started in any sliding window, at most. Key Vault counts 4,000 transactions per 10 s per
- * vault (secrets and software keys); a tenth is left for the vault's other users.
- */
-export const VAULT_BUDGET = { requests: 3600, windowMs: 10_000 }
 
 export interface RateControlOptions {
   /** Starting parallelism (the `concurrency` input); also the ceiling it grows back to. */
   concurrency: number
-  /** At most this many calls start in any window (tries included), fewer after 429s; defaults to VAULT_BUDGET. */
-  budget?: { requests: number; windowMs: number }
   clock: Clock
   sleep: Sleep
   /** Returns [0, 1); injected so jitter is deterministic in tests. */
@@ -28,7 +19,7 @@ export interface RateControlOptions {
   maxDelayMs?: number
   /** A `Retry-After` longer than this is cut down, so one odd header cannot stall the job. */
   maxRetryAfterMs?: number
-  /** Only one halving per window: a burst of 429s from one overload counts once. */
+  /** Only one halving per cooldown: a burst of 429s from one overload counts once. */
   decreaseCooldownMs?: number
   /** Told about each retry, for debug logging. */
   onRetry?: (event: RetryEvent) => void
@@ -39,14 +30,11 @@ export interface RetryEvent {
   attempt: number
   delayMs: number
   concurrency: number
-  /** Calls allowed to start per budget window now. */
-  pace: number
 }
 
 /** The debug line for a retry. */
 export function describeRetry(e: RetryEvent): string {
-  const window = VAULT_BUDGET.windowMs / 1000
-  return `Retrying after ${e.kind} (attempt ${e.attempt}) in ${e.delayMs} ms, concurrency ${e.concurrency}, pace ${e.pace} per ${window} s`
+  return `Retrying after ${e.kind} (attempt ${e.attempt}) in ${e.delayMs} ms, concurrency ${e.concurrency}`
 }
 
 export interface RateStats {
@@ -58,9 +46,8 @@ export interface RateStats {
  * Bounded, adaptive parallelism with retries (AIMD, as TCP does): every call takes a slot; a 429
  * halves the number of slots and pauses new calls until the wait is over; a run of successes adds
  * one slot back up to the starting value. 429s honour `Retry-After` when sent, else back off with
- * jitter; 5xx and connection resets are retried a bounded number of times. On top of that, calls
- * start at a pace (see Pace): never more than the budget per window, and less after 429s, so a long
- * job settles under the vault's limit instead of meeting it again and again.
+ * jitter; 5xx and connection resets are retried a bounded number of times. The requests of those
+ * calls are paced apart from this, per HTTP request (see RequestPace).
  */
 export class RateController {
   private limit: number
@@ -70,7 +57,6 @@ export class RateController {
   private pausedUntil = 0
   private lastDecrease = Number.NEGATIVE_INFINITY
   private successes = 0
-  private readonly pace: Pace
   readonly stats: RateStats = { throttled: 0, transientRetries: 0 }
   private readonly o: Required<Omit<RateControlOptions, 'onRetry'>> & Pick<RateControlOptions, 'onRetry'>
 
@@ -83,12 +69,10 @@ export class RateController {
       maxDelayMs: 16000,
       maxRetryAfterMs: 120000,
       decreaseCooldownMs: 1000,
-      budget: VAULT_BUDGET,
       ...options
     }
     this.ceiling = Math.max(1, Math.floor(options.concurrency))
     this.limit = this.ceiling
-    this.pace = new Pace(this.o.budget.requests, this.o.budget.windowMs)
   }
 
   /** The current number of slots. */
@@ -129,8 +113,7 @@ export class RateController {
         kind: kind.kind,
         attempt: kind.kind === 'throttled' ? throttles : transients,
         delayMs,
-        concurrency: this.limit,
-        pace: this.pace.perWindow
+        concurrency: this.limit
       })
       await this.o.sleep(delayMs)
     }
@@ -152,10 +135,6 @@ export class RateController {
     ) {
       await this.o.sleep(wait)
     }
-    for (let wait = this.pace.tryStart(this.o.clock.now()); wait > 0;) {
-      await this.o.sleep(wait)
-      wait = this.pace.tryStart(this.o.clock.now())
-    }
   }
 
   private release(): void {
@@ -175,13 +154,11 @@ export class RateController {
     this.successes = 0
     if (now - this.lastDecrease >= this.o.decreaseCooldownMs) {
       this.limit = Math.max(1, Math.floor(this.limit / 2))
-      this.pace.throttled(now)
       this.lastDecrease = now
     }
   }
 
   private onSuccess(): void {
-    this.pace.succeeded(this.o.clock.now())
     this.successes++
     if (this.limit < this.ceiling && this.successes >= this.limit) {
       this.limit++

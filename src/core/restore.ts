@@ -1,4 +1,6 @@
-import { describeVaultError, errorMessage, type VaultOperation } from './errors.js'
+import { DeletedView, type DeletedName } from './deleted-view.js'
+import { errorMessage } from './errors.js'
+import { describeVaultError, type VaultOperation } from './explain.js'
 import type { ManifestItem } from './manifest.js'
 import { escapeLog } from './text.js'
 import {
@@ -17,7 +19,10 @@ import { ITEM_TYPES, type ItemType, type Logger } from './types.js'
 import { singular } from './versions.js'
 import { pollUntil, type PollSettings } from './wait.js'
 
-/** The vault calls restore needs: state reads (never a value) and the writes the policies allow. */
+/**
+ * The vault calls restore needs: state reads by listing (never a value, never a single deleted
+ * item, which would need `get`) and the writes the policies allow.
+ */
 export interface VaultWriter {
   /**
    * One page of the active object's version ids (none when there is no such object) and its
@@ -28,15 +33,10 @@ export interface VaultWriter {
     name: string,
     continuationToken?: string
   ): Promise<{ versionIds: string[]; recoveryLevel?: string; continuationToken?: string }>
-  /** One page of the type's active objects (pending certificates included); lets the plan list, not probe. */
-  listActive?(type: ItemType, continuationToken?: string): Promise<Page<TargetName>>
+  /** One page of the type's active objects (pending certificates included). */
+  listActive(type: ItemType, continuationToken?: string): Promise<Page<TargetName>>
   /** One page of the type's soft-deleted objects (those whose delete is visible). */
-  listDeleted?(type: ItemType, continuationToken?: string): Promise<Page<DeletedName>>
-  /** The soft-deleted object, or undefined on 404 (absent, or its delete not visible yet). */
-  getDeleted(
-    type: ItemType,
-    name: string
-  ): Promise<{ recoveryLevel?: string; scheduledPurgeDate?: string } | undefined>
+  listDeleted(type: ItemType, continuationToken?: string): Promise<Page<DeletedName>>
   restore(type: ItemType, blob: Uint8Array): Promise<void>
   /** Starts a soft delete; the deleted view follows after the service's window. */
   startDelete(type: ItemType, name: string): Promise<void>
@@ -51,10 +51,7 @@ export interface TargetName {
   recoveryLevel?: string
 }
 
-/** A soft-deleted object of the target as the deleted listing shows it. */
-export interface DeletedName extends TargetName {
-  scheduledPurgeDate?: string
-}
+export type { DeletedName } from './deleted-view.js'
 
 /** Reads a blob for restore, checking it again against the manifest (the folder was verified earlier). */
 export type BlobReader = (item: ManifestItem) => Promise<Uint8Array>
@@ -68,15 +65,29 @@ export interface RestoreOutcome extends PlanEntry {
   reason?: string
 }
 
-export interface RestoreDeps {
+/** What planning reads with. */
+export interface TargetReader {
   vault: VaultWriter
-  readBlob: BlobReader
   rate: RateController
+  /** The deleted collections of the target, one view per type (see `deletedViews`). */
+  deleted: Record<ItemType, DeletedView>
+}
+
+export interface RestoreDeps extends TargetReader {
+  readBlob: BlobReader
   poll: PollSettings
   log: Logger
   /** The manifest's source vault, for the "another security world" explanation. */
   sourceVault: string
   targetVault: string
+  /** Told about each item as it finishes (its index in the plan). */
+  onOutcome?: (index: number, outcome: RestoreOutcome) => void
+}
+
+/** One deleted view per type, over the target's deleted listings. */
+export function deletedViews(vault: VaultWriter, rate: RateController): Record<ItemType, DeletedView> {
+  const view = (type: ItemType) => new DeletedView(token => vault.listDeleted(type, token), rate)
+  return { secrets: view('secrets'), keys: view('keys'), certificates: view('certificates') }
 }
 
 /** Thrown when the target refuses blobs from another subscription or geography: no item can succeed. */
@@ -84,6 +95,14 @@ export class ForeignWorldError extends Error {}
 
 const isStatus = (error: unknown, status: number): boolean =>
   (error as { statusCode?: unknown } | null)?.statusCode === status
+
+/**
+ * True for the service's refusal of a blob from another security world. Recognised by its text,
+ * "Cannot decrypt backup blob.", whatever status and code carry it: no recording confirms them.
+ */
+export function isForeignBlobError(error: unknown): boolean {
+  return /cannot decrypt (the )?backup blob/i.test(errorMessage(error))
+}
 
 /** Explains the "same subscription and geography" rule when the service cannot decrypt a blob. */
 export function foreignWorldMessage(sourceVault: string, targetVault: string): string {
@@ -100,7 +119,7 @@ export function foreignWorldMessage(sourceVault: string, targetVault: string): s
 
 /** An object's version ids and recovery level, page by page (each page retried on its own). */
 export async function readVersions(
-  deps: Pick<RestoreDeps, 'vault' | 'rate'>,
+  deps: Pick<TargetReader, 'vault' | 'rate'>,
   type: ItemType,
   name: string
 ): Promise<{ versionIds: string[]; recoveryLevel?: string }> {
@@ -116,11 +135,8 @@ export async function readVersions(
   return { versionIds, ...(recoveryLevel && { recoveryLevel }) }
 }
 
-/** Reads where an item's name stands in the target, one item at a time. */
-export async function inspectTarget(
-  deps: Pick<RestoreDeps, 'vault' | 'rate'>,
-  item: ManifestItem
-): Promise<TargetState> {
+/** Reads where one item's name stands in the target now: its versions, else the deleted listing. */
+export async function inspectTarget(deps: TargetReader, item: ManifestItem): Promise<TargetState> {
   const active = await readVersions(deps, item.type, item.name)
   if (active.versionIds.length > 0) {
     return {
@@ -129,9 +145,8 @@ export async function inspectTarget(
       purgeProtected: isPurgeProtected(active.recoveryLevel)
     }
   }
-  const deleted = await deps.rate.run(() => deps.vault.getDeleted(item.type, item.name))
-  if (!deleted) return { kind: 'absent' }
-  return deletedState(deleted)
+  const deleted = await deps.deleted[item.type].find(item.name)
+  return deleted ? deletedState(deleted) : { kind: 'absent' }
 }
 
 function deletedState(deleted: { recoveryLevel?: string; scheduledPurgeDate?: string }): TargetState {
@@ -144,7 +159,7 @@ function deletedState(deleted: { recoveryLevel?: string; scheduledPurgeDate?: st
 
 /** Inspects every item and decides its action: the plan, made before anything is written. */
 export async function planRestore(
-  deps: Pick<RestoreDeps, 'vault' | 'rate'>,
+  deps: TargetReader,
   items: readonly ManifestItem[],
   policy: ConflictPolicy
 ): Promise<{ entries: PlanEntry[]; states: TargetState[] }> {
@@ -160,39 +175,41 @@ export async function planRestore(
 }
 
 /**
- * Fills `states` for the items of one type. Probing costs one or two calls per item (versions, then
- * the deleted view); listing the target's active and deleted objects costs one call per page of 25
- * and tells the same for every name it does not hold. So the type is listed, and only names found
- * active are read one by one (their version ids, which a listing does not give) through the same
- * `inspectTarget` as before. A listing that needs more pages than the items it informs (a big target,
- * a small restore) is abandoned for probing, so the plan never costs much more than before.
+ * Fills `states` for the items of one type. The type's active objects are listed (one call per
+ * page of 25 tells about every name it does not hold) and only names found active are read one by
+ * one (their version ids, which a listing does not give). A listing that needs more pages than the
+ * items it informs (a big target, a small restore) is abandoned for reading each item's versions.
+ * Names not active are looked up in the deleted listing.
  */
 async function inspectType(
-  deps: Pick<RestoreDeps, 'vault' | 'rate'>,
+  deps: TargetReader,
   items: readonly ManifestItem[],
   type: ItemType,
   states: TargetState[]
 ): Promise<void> {
   const indexes = items.flatMap((item, i) => (item.type === type ? [i] : []))
-  const probe = (which: number[]): Promise<unknown> =>
-    Promise.all(which.map(async i => (states[i] = await inspectTarget(deps, items[i]))))
-  const { listActive, listDeleted } = deps.vault
   if (indexes.length === 0) return
-  if (!listActive || !listDeleted) return void (await probe(indexes))
-
+  // The deleted listing runs beside the active one (a failure surfaces where it is awaited).
+  const deletedListing = deps.deleted[type].listing()
+  deletedListing.catch(() => undefined)
   const key = (i: number): string => items[i].name.toLowerCase()
-  const active = await listNames(deps.rate, t => listActive.call(deps.vault, type, t), indexes.map(key))
-  if (!active) return void (await probe(indexes))
-  const inactive = indexes.filter(i => !active.has(key(i)))
-  const deleted =
-    inactive.length === 0
-      ? new Map<string, DeletedName>()
-      : await listNames(deps.rate, t => listDeleted.call(deps.vault, type, t), inactive.map(key))
-  if (!deleted) return void (await probe(indexes))
-  await probe(indexes.filter(i => active.has(key(i))))
-  for (const i of inactive) {
-    const found = deleted.get(key(i))
-    states[i] = found ? deletedState(found) : { kind: 'absent' }
+  const active = await listNames(deps.rate, t => deps.vault.listActive(type, t), indexes.map(key))
+  const toRead = active ? indexes.filter(i => active.has(key(i))) : indexes
+  const versions = await Promise.all(toRead.map(i => readVersions(deps, type, items[i].name)))
+  const found = new Map(toRead.map((i, n) => [i, versions[n]]))
+  const deleted = await deletedListing
+  for (const i of indexes) {
+    const read = found.get(i)
+    if (read && read.versionIds.length > 0) {
+      states[i] = {
+        kind: 'active',
+        versionIds: read.versionIds,
+        purgeProtected: isPurgeProtected(read.recoveryLevel)
+      }
+      continue
+    }
+    const entry = deleted.get(key(i))
+    states[i] = entry ? deletedState(entry) : { kind: 'absent' }
   }
 }
 
@@ -253,6 +270,7 @@ export async function executeRestore(
           outcomes[i] = { ...plan[i], status: 'failed', reason: errorMessage(error) }
         }
         deps.log.info(outcomeLine(outcomes[i]!))
+        deps.onOutcome?.(i, outcomes[i]!)
       }
     }
     const workers = Math.max(1, Math.min(queue.length, deps.rate.concurrency))
@@ -273,7 +291,7 @@ export async function executeRestore(
 }
 
 function outcomeLine(o: RestoreOutcome): string {
-  return `${singular(o.type)} '${o.name}': ${o.status}${o.reason ? ` (${o.reason})` : ''}`
+  return `${singular(o.type)} '${escapeLog(o.name)}': ${o.status}${o.reason ? ` (${escapeLog(o.reason)})` : ''}`
 }
 
 // A restore that meets a busy name hands back the state it then found, for a new decision.
@@ -332,7 +350,7 @@ async function restoreOne(
       decision: decide(item, state, policy)
     }
     deps.log.info(
-      `${singular(item.type)} '${item.name}': found ${row.state} when restoring; new decision: ${row.decision.action}`
+      `${singular(item.type)} '${escapeLog(item.name)}': found ${row.state} when restoring; new decision: ${row.decision.action}`
     )
   }
   return { ...row, status: 'failed', reason: 'the name kept changing state during the restore' }
@@ -353,7 +371,7 @@ async function restoreWithRetry(deps: RestoreDeps, item: ManifestItem): Promise<
         await deps.rate.run(() => deps.vault.restore(item.type, blob))
         return { done: 'restored' }
       } catch (error) {
-        if (isStatus(error, 400) && /cannot decrypt backup blob/i.test(errorMessage(error))) {
+        if (isForeignBlobError(error)) {
           throw new ForeignWorldError(foreignWorldMessage(deps.sourceVault, deps.targetVault))
         }
         if (!isStatus(error, 409))
@@ -369,10 +387,11 @@ async function restoreWithRetry(deps: RestoreDeps, item: ManifestItem): Promise<
   )
 }
 
+/** Waits until the deleted listing shows the item (one shared listing per round for all waiters). */
 async function waitForDeleted(deps: RestoreDeps, item: ManifestItem): Promise<void> {
   await pollUntil(
     `the deleted ${singular(item.type)} '${item.name}' to appear in the deleted view`,
-    async () => ((await deps.rate.run(() => deps.vault.getDeleted(item.type, item.name))) ? true : undefined),
+    async () => ((await deps.deleted[item.type].find(item.name)) ? true : undefined),
     deps.poll
   )
 }
@@ -390,16 +409,19 @@ async function waitForActive(deps: RestoreDeps, item: ManifestItem): Promise<voi
 
 /**
  * Verify after: each restored item must exist with the manifest's version count (and ids, when
- * recorded); a recovered item must exist. A mismatch turns the outcome into a failure.
+ * recorded); a recovered item must exist. A mismatch turns the outcome into a failure. Returns how
+ * many items it checked and how many of them failed.
  */
 export async function verifyRestored(
-  deps: Pick<RestoreDeps, 'vault' | 'rate'>,
+  deps: Pick<TargetReader, 'vault' | 'rate'>,
   items: readonly ManifestItem[],
   outcomes: RestoreOutcome[]
-): Promise<void> {
+): Promise<{ checked: number; failed: number }> {
+  const result = { checked: 0, failed: 0 }
   await Promise.all(
     outcomes.map(async (o, i) => {
       if (o.status !== 'restored' && o.status !== 'recovered') return
+      result.checked++
       const item = items[i]
       try {
         const { versionIds } = await readVersions(deps, item.type, item.name)
@@ -413,6 +435,8 @@ export async function verifyRestored(
         o.reason = `verify: ${describeVaultError(error, item.type, 'list')}`
       }
       o.status = 'failed'
+      result.failed++
     })
   )
+  return result
 }

@@ -24,10 +24,3 @@ export function escapeMarkdown(text: string): string {
     .replace(/>/g, '&gt;')
     .replace(/[\\`*_{}[\]()#+!|~]/g, ch => `\\${ch}`)
 }
-
-/** Formats tags as `k=v, k=v`, escaped for a log line. */
-export function formatTags(tags: Record<string, string>): string {
-  return Object.entries(tags)
-    .map(([key, value]) => `${key}=${value}`)
-    .join(', ')
-}

@@ -1,0 +1,74 @@
+import { parseArgs } from 'node:util'
+import { DEFAULT_CONCURRENCY, Inputs } from '../../inputs.js'
+import { runOperation, type Host } from '../../lifecycle.js'
+import { backupOperation } from './job.js'
+import { parseBackupSettings } from './settings.js'
+
+export const BACKUP_USAGE = `Usage: keyvault-backup backup --vault NAME|URL --out DIR [options]
+
+Options (same meaning as the action's inputs):
+  --vault NAME|URL        vault name (e.g. prod) or https:// URL            (required)
+  --out DIR               folder for manifest.json and the blobs           (required)
+  --environment CLOUD     AzureCloud (default), AzureUSGovernment, AzureChinaCloud
+  --auth METHOD           default (DefaultAzureCredential), azure-cli, managed-identity
+  --tenant-id ID          the tenant to sign in to
+  --types LIST            comma list of secrets, keys, certificates (default all)
+  --include GLOB          name glob to include (repeatable)
+  --exclude GLOB          name glob to exclude (repeatable)
+  --tag KEY=VALUE         tag an item must carry (repeatable)
+  --skip-disabled         skip disabled items
+  --concurrency N         starting parallelism (default ${DEFAULT_CONCURRENCY})
+  --dry-run               list what would be backed up; no backup call
+  --verbose               log each retry
+
+Signs in with DefaultAzureCredential (environment variables, workload identity, managed identity, az login).`
+
+/** `keyvault-backup backup`: the action's backup, writing the folder only (no artifact). */
+export async function backupCommand(args: string[], host: Host & { failed: boolean }): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      vault: { type: 'string' },
+      out: { type: 'string' },
+      environment: { type: 'string' },
+      auth: { type: 'string' },
+      'tenant-id': { type: 'string' },
+      types: { type: 'string' },
+      include: { type: 'string', multiple: true },
+      exclude: { type: 'string', multiple: true },
+      tag: { type: 'string', multiple: true },
+      'skip-disabled': { type: 'boolean' },
+      concurrency: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      verbose: { type: 'boolean' }
+    }
+  })
+  if (!values.out && !values['dry-run']) throw new Error('--out is required (the folder to write)')
+  const raw: Record<string, string> = {
+    [Inputs.Vault]: values.vault ?? '',
+    [Inputs.Path]: values.out ?? '',
+    [Inputs.Environment]: values.environment ?? '',
+    [Inputs.Auth]: values.auth ?? '',
+    [Inputs.TenantId]: values['tenant-id'] ?? '',
+    [Inputs.Types]: values.types ?? '',
+    [Inputs.Include]: (values.include ?? []).join('\n'),
+    [Inputs.Exclude]: (values.exclude ?? []).join('\n'),
+    [Inputs.Tags]: (values.tag ?? []).join('\n'),
+    [Inputs.SkipDisabled]: values['skip-disabled'] ? 'true' : '',
+    [Inputs.Concurrency]: values.concurrency ?? '',
+    [Inputs.DryRun]: values['dry-run'] ? 'true' : '',
+    [Inputs.Upload]: 'false'
+  }
+  const settings = parseBackupSettings({ read: name => raw[name] ?? '', env: process.env, cli: true })
+  const report = await runOperation(host, backupOperation, settings)
+  const out = backupOperation.outputs(report)
+  const done = settings.dryRun ? 'would back up' : 'backed up'
+  console.log(
+    `${done} ${report.outcomes.filter(o => o.status === 'backed-up' || o.status === 'planned').length}, ` +
+      `skipped ${out.skipped}, failed ${out.failed}` +
+      (out.complete === 'false' ? ' (incomplete backup)' : '')
+  )
+  if (report.backupPath)
+    console.log(`Folder: ${report.backupPath}\nManifest SHA-256: ${report.manifestSha256}`)
+  return host.failed ? 1 : 0
+}
