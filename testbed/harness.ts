@@ -1,6 +1,6 @@
 /**
  * The runner harness: runs `node dist/index.js` the way a GitHub runner does. Inputs become
- * `INPUT_*` variables, the command files (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_ENV,
+ * `INPUT_*` variables (with action.yml's defaults for those not given), the command files (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_ENV,
  * GITHUB_STATE) are real files, RUNNER_TEMP is a fresh folder, and the process trusts the test CA
  * through NODE_EXTRA_CA_CERTS. The action sees production addresses; only the proxy and CA
  * variables differ from a real runner.
@@ -10,8 +10,27 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parse } from 'yaml'
 
-export const ACTION_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js')
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+export const ACTION_ENTRY = join(ROOT, 'dist', 'index.js')
+
+/**
+ * The inputs a runner passes although the step did not set them: action.yml's defaults, with
+ * `${{ github.token }}` evaluated as the runner does. An input not given and without a default
+ * reaches the action as absent.
+ */
+export function actionDefaults(env: Record<string, string | undefined>): Record<string, string> {
+  const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as {
+    inputs: Record<string, { default?: string }>
+  }
+  const defaults: Record<string, string> = {}
+  for (const [name, input] of Object.entries(action.inputs)) {
+    if (input.default === undefined) continue
+    defaults[name] = String(input.default).replace(/\$\{\{\s*github\.token\s*\}\}/g, env.GITHUB_TOKEN ?? '')
+  }
+  return defaults
+}
 
 export interface RunOptions {
   /** Action inputs by their action.yml names, e.g. `{ vault: 'prod', 'dry-run': 'true' }`. */
@@ -77,7 +96,7 @@ export async function runAction(options: RunOptions): Promise<RunResult> {
     ...files,
     ...options.env
   }
-  for (const [name, value] of Object.entries(options.inputs ?? {})) {
+  for (const [name, value] of Object.entries({ ...actionDefaults(env), ...options.inputs })) {
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
   }
   for (const [name, value] of Object.entries(options.extraEnv ?? {})) {

@@ -147,6 +147,22 @@ describe('backup of a whole vault', () => {
   })
 })
 
+describe('compression', () => {
+  it('makes the artifact about a quarter smaller at level 1, as the README says', async () => {
+    const level = async (compression: string, runId: string) => {
+      const run = await runAction({
+        env: { ...testbed.env, ...testbed.github.runEnv(runId) },
+        inputs: { vault: 'prod', 'artifact-name': `kv-level-${compression}`, 'compression-level': compression }
+      })
+      expect(run.exitCode).toBe(0)
+      return testbed.github.artifacts().find(a => a.id === Number(run.outputs['artifact-id']))!.size
+    }
+    const [stored, deflated] = await Promise.all([level('0', '7101'), level('1', '7102')])
+    expect(deflated / stored).toBeGreaterThan(0.65)
+    expect(deflated / stored).toBeLessThan(0.85)
+  })
+})
+
 describe('selection', () => {
   it.each([
     ['types', { types: 'keys' }, ['keys/signing-key', 'keys/wrapping-key']],

@@ -56,9 +56,10 @@ function expectNoInjectedCommand(result: RunResult): void {
     line => line.startsWith('::') && (!KNOWN_COMMANDS.test(line) || line.includes('PWNED'))
   )
   expect(bad).toEqual([])
-  // Only tokens are ever masked: a forged mask could hide the step's own outputs.
+  // Only tokens are ever masked (JWTs, and the github-token input): a forged mask could hide the
+  // step's own outputs.
   const masks = lines(result.stdout).filter(line => line.startsWith('::add-mask::'))
-  for (const mask of masks) expect(mask).toMatch(/^::add-mask::eyJ[\w-]+\.[\w-]+\.[\w-]+$/)
+  for (const mask of masks) expect(mask).toMatch(/^::add-mask::(eyJ[\w-]+\.[\w-]+\.[\w-]+|ghs_[\w-]+)$/)
 }
 
 /** The summary renders payloads as text: no HTML, no link, no heading, and table rows keep their cells. */

@@ -267,8 +267,15 @@ function endDeletesWhenAllMet(vaults: string[]): () => void {
 }
 
 async function waitFor(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100 && !(await check()); i++) await new Promise(r => setTimeout(r, 20))
+  for (let i = 0; i < 250; i++) {
+    if (await check()) return
+    await new Promise(r => setTimeout(r, 20))
+  }
+  throw new Error('the test bed never reached the state this cell needs')
 }
+
+/** A request that would read a value: a secret (or a version of it), or any single deleted item. */
+const VALUE_READ = /^\/(secrets\/[^/]+(\/(?!versions$)[^/]*)?|deleted(secrets|keys|certificates)\/[^/]+)$/
 
 interface PlanItem {
   name: string
@@ -313,6 +320,7 @@ async function runGroup(
     const own = new Map<number, string[]>()
     for (const i of indexes) own.set(i, await prepare(vault, cellName(table, i), cells[i].state))
     const [ifExists, ifDeleted] = policy.split('/')
+    const logFrom = testbed.keyvault.requestLog.length
     const result: RunResult = await runAction({
       env: testbed.env,
       inputs: {
@@ -324,6 +332,8 @@ async function runGroup(
         'if-deleted': ifDeleted
       }
     })
+    // The vault's requests while the action ran (the test's own checks come after).
+    const runLog = testbed.keyvault.requestLog.slice(logFrom)
     const plan = JSON.parse(readFileSync(result.outputs['plan-path'], 'utf8')) as { items: PlanItem[] }
     const sdk = client(vault)
     for (const i of indexes) {
@@ -354,6 +364,10 @@ async function runGroup(
     }
     const failed = indexes.filter(i => cells[i].outcome === 'failed').length
     expect(result.outputs.failed).toBe(String(failed))
+    // Restore never reads a value, whatever the policy: not through the SDK's pollers, not through
+    // the deleted view (whose single items need 'get' and carry a deleted secret's value).
+    const reads = runLog.filter(e => e.vault === vault && e.method === 'GET' && VALUE_READ.test(e.path))
+    expect(reads.map(e => `${e.method} ${e.path}`)).toEqual([])
     expect(result.exitCode).toBe(failed > 0 ? 1 : 0)
   }
 }
