@@ -152,7 +152,11 @@ describe('compression', () => {
     const level = async (compression: string, runId: string) => {
       const run = await runAction({
         env: { ...testbed.env, ...testbed.github.runEnv(runId) },
-        inputs: { vault: 'prod', 'artifact-name': `kv-level-${compression}`, 'compression-level': compression }
+        inputs: {
+          vault: 'prod',
+          'artifact-name': `kv-level-${compression}`,
+          'compression-level': compression
+        }
       })
       expect(run.exitCode).toBe(0)
       return testbed.github.artifacts().find(a => a.id === Number(run.outputs['artifact-id']))!.size
