@@ -260,3 +260,172 @@ describe('RateController concurrency', () => {
     expect(rate.stats.throttled).toBeGreaterThan(0)
   })
 })
+
+/**
+ * The figures the README documents, each through a RateController built with its defaults (only the
+ * clock, the sleep and the jitter's random injected): backoff 1, 2, 4, 8, 16 s with jitter from half
+ * to full, 12 retries after a 429, 8 after a 5xx or a reset, Retry-After honoured up to 120 s.
+ */
+describe('the documented retry figures', () => {
+  /** Runs a call that always fails with `error`; returns how often it was tried, the sleeps and the error. */
+  async function alwaysFailing(error: () => unknown, random: () => number) {
+    const clock = new FakeClock()
+    const rate = controller(clock, 4, random)
+    let tries = 0
+    const thrown = await rate
+      .run(async () => {
+        tries++
+        throw error()
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e
+      )
+    return { tries, sleeps: clock.sleeps, thrown }
+  }
+
+  const LOW = [500, 1000, 2000, 4000, 8000]
+  const HIGH = [1000, 2000, 4000, 8000, 16000]
+
+  it('a 429 without Retry-After gives up after 12 retries (13 tries), backing off from half of 1, 2, 4, 8, 16 s', async () => {
+    const { tries, sleeps, thrown } = await alwaysFailing(
+      () => restError(429, 'still throttled'),
+      () => 0
+    )
+    expect(tries).toBe(13)
+    expect(sleeps).toEqual([...LOW, ...Array(7).fill(8000)])
+    expect((thrown as Error).message).toBe('still throttled')
+  })
+
+  it('the jitter reaches up to the full 1, 2, 4, 8, 16 s, never beyond 16 s', async () => {
+    const { tries, sleeps } = await alwaysFailing(
+      () => restError(429),
+      () => 1 - 1e-9
+    )
+    expect(tries).toBe(13)
+    expect(sleeps).toEqual([...HIGH, ...Array(7).fill(16000)])
+  })
+
+  it.each([
+    ['503', () => restError(503, 'unavailable')],
+    ['500', () => restError(500, 'unavailable')],
+    ['502', () => restError(502, 'unavailable')],
+    ['504', () => restError(504, 'unavailable')],
+    ['408', () => restError(408, 'unavailable')],
+    ['ECONNRESET', () => Object.assign(new Error('unavailable'), { code: 'ECONNRESET' })],
+    ['a reset in the cause', () => Object.assign(new Error('unavailable'), { cause: { code: 'ECONNRESET' } })]
+  ])('%s gives up after 8 retries (9 tries)', async (_title, error) => {
+    const { tries, sleeps, thrown } = await alwaysFailing(error, () => 0)
+    expect(tries).toBe(9)
+    expect(sleeps).toEqual([...LOW, 8000, 8000, 8000])
+    expect((thrown as Error).message).toBe('unavailable')
+  })
+
+  it.each([
+    ['501', 501],
+    ['505', 505],
+    ['400', 400],
+    ['401', 401]
+  ])('%s is never retried', async (_title, status) => {
+    const { tries, sleeps } = await alwaysFailing(
+      () => restError(status),
+      () => 0
+    )
+    expect(tries).toBe(1)
+    expect(sleeps).toEqual([])
+  })
+
+  it('a 408 is retried, then succeeds', async () => {
+    const clock = new FakeClock()
+    const rate = controller(clock, 4, () => 0)
+    let tries = 0
+    const result = await rate.run(async () => {
+      if (tries++ === 0) throw restError(408)
+      return 'ok'
+    })
+    expect(result).toBe('ok')
+    expect(tries).toBe(2)
+    expect(clock.sleeps).toEqual([500])
+  })
+
+  const inSeconds = (s: number) => new Date(new FakeClock().now() + s * 1000).toUTCString()
+  it.each([
+    ['Retry-After in seconds', { 'retry-after': '30' }, 30_000],
+    ['Retry-After of exactly 120 s', { 'retry-after': '120' }, 120_000],
+    ['Retry-After of 121 s, capped', { 'retry-after': '121' }, 120_000],
+    ['Retry-After as an HTTP date', { 'retry-after': inSeconds(45) }, 45_000],
+    ['Retry-After as an HTTP date an hour away, capped', { 'retry-after': inSeconds(3600) }, 120_000],
+    ['retry-after-ms', { 'retry-after-ms': '750' }, 750],
+    ['retry-after-ms beyond the cap', { 'retry-after-ms': '600000' }, 120_000],
+    ['x-ms-retry-after-ms', { 'x-ms-retry-after-ms': '2500' }, 2500],
+    ['x-ms-retry-after-ms beyond the cap', { 'x-ms-retry-after-ms': '120001' }, 120_000]
+  ])('a 429 with %s waits exactly that long', async (_title, headers, expected) => {
+    const clock = new FakeClock()
+    // Jitter at its top: a backoff could not produce these figures by accident.
+    const rate = controller(clock, 4, () => 1 - 1e-9)
+    let tries = 0
+    await rate.run(async () => {
+      if (tries++ === 0) throw restError(429, 'throttled', headers)
+      return 'ok'
+    })
+    expect(clock.sleeps).toEqual([expected])
+  })
+
+  it('honours Retry-After on a 503 as well', async () => {
+    const clock = new FakeClock()
+    const rate = controller(clock, 4, () => 0)
+    let tries = 0
+    await rate.run(async () => {
+      if (tries++ < 2) throw restError(503, 'busy', { 'retry-after': '7' })
+      return 'ok'
+    })
+    expect(clock.sleeps).toEqual([7000, 7000])
+  })
+})
+
+/**
+ * A clock on which concurrent sleeps overlap, as real ones do (FakeClock adds each sleep to one shared
+ * time, so four workers sleeping 1 s would move it 4 s): a sleep ends at its own wake-up time.
+ */
+class OverlappingClock {
+  t = 1_700_000_000_000
+  now = (): number => this.t
+  sleep = async (ms: number): Promise<void> => {
+    const wake = this.t + ms
+    await new Promise(resolve => setImmediate(resolve))
+    this.t = Math.max(this.t, wake)
+  }
+}
+
+describe('one halving of concurrency per burst of 429s', () => {
+  it('a burst of 429s from one overload halves the concurrency once; a later burst halves it again', async () => {
+    const clock = new OverlappingClock()
+    const seen: number[] = []
+    const rate = new RateController({
+      concurrency: 8,
+      clock,
+      sleep: clock.sleep,
+      random: () => 0,
+      onRetry: e => seen.push(e.concurrency)
+    })
+    let refusals = 0
+    const call = async (): Promise<void> => {
+      await new Promise(resolve => setImmediate(resolve))
+      if (refusals > 0) {
+        refusals--
+        throw restError(429, 'throttled', { 'retry-after': '1' })
+      }
+    }
+    refusals = 4
+    await Promise.all(Array.from({ length: 8 }, () => rate.run(call)))
+    // Four 429s at one instant: 8 -> 4 once (a halving per 429 would give 4, 2, 1, 1).
+    expect(seen).toEqual([4, 4, 4, 4])
+    // Four successes at four slots added one back.
+    const before = rate.concurrency
+    expect(before).toBe(5)
+    seen.length = 0
+    refusals = 2
+    await Promise.all(Array.from({ length: before }, () => rate.run(call)))
+    expect(seen).toEqual([Math.floor(before / 2), Math.floor(before / 2)])
+  })
+})
