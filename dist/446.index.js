@@ -618,7 +618,8 @@ function hasBuiltInProxySupport(version = process.versions.node) {
  * carries an agent skips the SDK's proxy policy). Undefined, leaving the SDK as it is, when no proxy
  * is set or Node is too old to proxy by itself.
  */
-function keepAliveProxyAgent(env = process.env) {
+function keepAliveProxyAgent() {
+    const env = process.env;
     if (!(env.HTTPS_PROXY || env.https_proxy) || !hasBuiltInProxySupport())
         return undefined;
     return new external_node_https_.Agent({ keepAlive: true, proxyEnv: env });
@@ -1865,16 +1866,13 @@ function resolveInside(root, file) {
 }
 /**
  * Verifies a backup folder before restore trusts it: the manifest parses (format version, safe
- * paths), its SHA-256 matches when one is expected, and every blob has the recorded size and hash.
- * `measured` gives sizes and hashes already taken (while unpacking) instead of reading the files.
+ * paths) and every blob has the recorded size and hash. `measured` gives sizes and hashes already
+ * taken (while unpacking) instead of reading the files.
  */
-async function verifyBackupFolder(root, expectedManifestSha256, measured) {
+async function verifyBackupFolder(root, measured) {
     const text = await (0,promises_.readFile)((0,external_node_path_.join)(root, MANIFEST_FILE), 'utf8');
     const manifestSha256 = sha256Hex(text);
     const problems = [];
-    if (expectedManifestSha256 && expectedManifestSha256.toLowerCase() !== manifestSha256) {
-        problems.push(`manifest.json has SHA-256 ${manifestSha256}, expected ${expectedManifestSha256}`);
-    }
     const manifest = parseManifest(text);
     const realRoot = await (0,promises_.realpath)(root);
     const check = async (item) => {
@@ -2149,7 +2147,9 @@ function artifactUrl(env, id) {
  * Uploads the backup folder as one artifact: `manifest.json` and `blobs.tar` (the written blobs,
  * relative paths, under those paths), staged in a temporary folder removed afterwards.
  */
-async function uploadBackup(root, blobs, settings, env = process.env, client = new lib_artifact/* DefaultArtifactClient */.t9()) {
+async function uploadBackup(root, blobs, settings) {
+    const env = process.env;
+    const client = new lib_artifact/* DefaultArtifactClient */.t9();
     const temp = env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
     await (0,promises_.mkdir)(temp, { recursive: true });
     const stage = await (0,promises_.mkdtemp)((0,external_node_path_.join)(temp, 'keyvault-backup-upload-'));
@@ -2197,8 +2197,8 @@ async function getJson(url, token, what) {
  * itself count, and only on `branch` (default: the repository's default branch; '*': any branch).
  * Uses @actions/http-client, which honours the runner's proxy settings as the artifact client does.
  */
-async function findTrustedArtifacts(name, repository, token, branch, env = process.env) {
-    const api = env.GITHUB_API_URL ?? 'https://api.github.com';
+async function findTrustedArtifacts(name, repository, token, branch) {
+    const api = process.env.GITHUB_API_URL ?? 'https://api.github.com';
     const repo = await getJson(`${api}/repos/${repository}`, token, `reading repository ${repository}`);
     const trusted = branch ?? repo.default_branch ?? 'main';
     const body = await getJson(`${api}/repos/${repository}/actions/artifacts?name=${encodeURIComponent(name)}&per_page=100`, token, `listing artifacts named '${name}' in ${repository}`);
@@ -2242,7 +2242,8 @@ async function findTrustedArtifacts(name, repository, token, branch, env = proce
  * digest GitHub recorded at upload. An artifact without a recorded digest is refused: we could not
  * tell a replaced one from the original.
  */
-async function downloadBackup(source, path, client = new lib_artifact/* DefaultArtifactClient */.t9()) {
+async function downloadBackup(source, path) {
+    const client = new lib_artifact/* DefaultArtifactClient */.t9();
     let findBy;
     let runId;
     if (source.kind === 'run') {
@@ -2992,7 +2993,7 @@ async function verifyForRestore(source, workDir) {
     }
     let verification;
     try {
-        verification = await verifyBackupFolder(root, undefined, measured);
+        verification = await verifyBackupFolder(root, measured);
     }
     catch (error) {
         return fail([errorMessage(error)]);

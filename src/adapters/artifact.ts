@@ -6,16 +6,6 @@ import { join } from 'node:path'
 import { BLOBS_ARCHIVE, MANIFEST_FILE } from '../core/manifest.js'
 import { packFiles } from './tar.js'
 
-/** The slice of `@actions/artifact`'s client we use, so tests can pass a fake. */
-export interface ArtifactUploader {
-  uploadArtifact(
-    name: string,
-    files: string[],
-    rootDirectory: string,
-    options?: { retentionDays?: number; compressionLevel?: number }
-  ): Promise<{ id?: number; size?: number; digest?: string }>
-}
-
 export interface UploadSettings {
   name: string
   retentionDays?: number
@@ -42,10 +32,10 @@ export function artifactUrl(env: NodeJS.ProcessEnv, id: number): string {
 export async function uploadBackup(
   root: string,
   blobs: string[],
-  settings: UploadSettings,
-  env: NodeJS.ProcessEnv = process.env,
-  client: ArtifactUploader = new DefaultArtifactClient()
+  settings: UploadSettings
 ): Promise<UploadedArtifact> {
+  const env = process.env
+  const client = new DefaultArtifactClient()
   const temp = env.RUNNER_TEMP || tmpdir()
   await mkdir(temp, { recursive: true })
   const stage = await mkdtemp(join(temp, 'keyvault-backup-upload-'))
@@ -76,18 +66,6 @@ export type ArtifactSource =
   | { kind: 'run'; name: string; runId: number; repository: string; token: string }
   /** The newest trusted artifact of that name; `branch` defaults to the default branch, '*' is any. */
   | { kind: 'latest'; name: string; repository: string; token: string; branch?: string }
-
-/** The slice of `@actions/artifact`'s client restore uses. */
-export interface ArtifactDownloader {
-  getArtifact(
-    name: string,
-    options?: { findBy?: FindBy }
-  ): Promise<{ artifact: { id: number; digest?: string; name: string } }>
-  downloadArtifact(
-    id: number,
-    options?: { path?: string; expectedHash?: string; findBy?: FindBy }
-  ): Promise<{ downloadPath?: string; digestMismatch?: boolean }>
-}
 
 interface FindBy {
   token: string
@@ -154,10 +132,9 @@ export async function findTrustedArtifacts(
   name: string,
   repository: string,
   token: string,
-  branch: string | undefined,
-  env: NodeJS.ProcessEnv = process.env
+  branch: string | undefined
 ): Promise<{ candidates: ArtifactCandidate[]; passedOver: PassedOver[]; branch: string }> {
-  const api = env.GITHUB_API_URL ?? 'https://api.github.com'
+  const api = process.env.GITHUB_API_URL ?? 'https://api.github.com'
   const repo = await getJson<{ id?: number; default_branch?: string }>(
     `${api}/repos/${repository}`,
     token,
@@ -208,9 +185,9 @@ export async function findTrustedArtifacts(
  */
 export async function downloadBackup(
   source: Exclude<ArtifactSource, { kind: 'latest' }>,
-  path: string,
-  client: ArtifactDownloader = new DefaultArtifactClient()
+  path: string
 ): Promise<DownloadedArtifact> {
+  const client = new DefaultArtifactClient()
   let findBy: FindBy | undefined
   let runId: number | undefined
   if (source.kind === 'run') {

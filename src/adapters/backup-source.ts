@@ -77,7 +77,7 @@ export async function verifyForRestore(
   }
   let verification
   try {
-    verification = await verifyBackupFolder(root, undefined, measured)
+    verification = await verifyBackupFolder(root, measured)
   } catch (error) {
     return fail([errorMessage(error)])
   }

@@ -83,20 +83,16 @@ export interface FolderVerification {
 
 /**
  * Verifies a backup folder before restore trusts it: the manifest parses (format version, safe
- * paths), its SHA-256 matches when one is expected, and every blob has the recorded size and hash.
- * `measured` gives sizes and hashes already taken (while unpacking) instead of reading the files.
+ * paths) and every blob has the recorded size and hash. `measured` gives sizes and hashes already
+ * taken (while unpacking) instead of reading the files.
  */
 export async function verifyBackupFolder(
   root: string,
-  expectedManifestSha256?: string,
   measured?: ReadonlyMap<string, { size: number; sha256: string }>
 ): Promise<FolderVerification> {
   const text = await readFile(join(root, MANIFEST_FILE), 'utf8')
   const manifestSha256 = sha256Hex(text)
   const problems: string[] = []
-  if (expectedManifestSha256 && expectedManifestSha256.toLowerCase() !== manifestSha256) {
-    problems.push(`manifest.json has SHA-256 ${manifestSha256}, expected ${expectedManifestSha256}`)
-  }
   const manifest = parseManifest(text)
   const realRoot = await realpath(root)
   const check = async (item: ManifestItem): Promise<string[]> => {

@@ -14,7 +14,8 @@ function hasBuiltInProxySupport(version = process.versions.node): boolean {
  * carries an agent skips the SDK's proxy policy). Undefined, leaving the SDK as it is, when no proxy
  * is set or Node is too old to proxy by itself.
  */
-export function keepAliveProxyAgent(env: NodeJS.ProcessEnv = process.env): Agent | undefined {
+export function keepAliveProxyAgent(): Agent | undefined {
+  const env = process.env
   if (!(env.HTTPS_PROXY || env.https_proxy) || !hasBuiltInProxySupport()) return undefined
   return new Agent({ keepAlive: true, proxyEnv: env } as ConstructorParameters<typeof Agent>[0])
 }
