@@ -4,11 +4,16 @@
  * security world refused with the rule explained.
  */
 import { SecretClient } from '@azure/keyvault-secrets'
-import { readFileSync } from 'node:fs'
-import { runAction } from '../../testbed/harness.js'
+import { execFileSync } from 'node:child_process'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join, relative } from 'node:path'
+import { runAction, type RunResult } from '../../testbed/harness.js'
 import { startTestbed, type Testbed } from '../../testbed/index.js'
 
 let testbed: Testbed
+/** The folder the first nightly wrote before uploading it (the runner's temp folder of that run). */
+let nightlyFolder: string
 
 beforeAll(async () => {
   testbed = await startTestbed()
@@ -23,6 +28,7 @@ beforeAll(async () => {
     inputs: nightly
   })
   expect(first.exitCode).toBe(0)
+  nightlyFolder = first.outputs['backup-path']
   prod.seedSecret('added-later', 'later-canary')
   const second = await runAction({
     env: { ...testbed.env, ...testbed.github.runEnv('2003') },
@@ -141,4 +147,85 @@ test('contradictory inputs fail before any request', async () => {
     /Invalid value for 'if-deleted': "nuke". Valid options are: fail, skip, recover, purge/
   )
   expect(testbed.keyvault.requestLog).toEqual([])
+})
+
+/**
+ * Restore downloads and unpacks blobs into the runner's temp folder; the lifecycle removes those
+ * copies when the run ends, whether it restored or failed. Only the plan file stays.
+ */
+describe("temporary copies of the blobs and the github-token's mask", () => {
+  /** Paths under `runnerTemp` that are, or hold, a copy of the blobs. */
+  const blobCopies = (runnerTemp: string): string[] =>
+    readdirSync(runnerTemp, { recursive: true, withFileTypes: true })
+      .map(e => relative(runnerTemp, join(e.parentPath, e.name)))
+      .filter(
+        path =>
+          /(^|\/)keyvault-restore-(download|unpacked)-/.test(path) ||
+          path.endsWith('.blob') ||
+          basename(path) === 'blobs.tar'
+      )
+
+  let fromRun: RunResult
+  const token = () => testbed.env.GITHUB_TOKEN
+
+  beforeAll(async () => {
+    await addTarget('clean-after-run')
+    fromRun = await runAction({
+      env: testbed.env,
+      inputs: {
+        operation: 'restore',
+        vault: 'clean-after-run',
+        'artifact-name': 'nightly-prod',
+        'run-id': '2002',
+        'github-token': token()
+      }
+    })
+    expect(fromRun.exitCode).toBe(0)
+    expect(fromRun.outputs).toMatchObject({ restored: '3', failed: '0' })
+  })
+
+  test('a restore from an artifact leaves no downloaded or unpacked blob behind, only the plan file', () => {
+    expect(blobCopies(fromRun.runnerTemp)).toEqual([])
+    expect(readdirSync(join(fromRun.runnerTemp, 'keyvault-restore'))).toEqual(['plan-clean-after-run.json'])
+    expect(fromRun.outputs['plan-path']).toBe(
+      join(fromRun.runnerTemp, 'keyvault-restore', 'plan-clean-after-run.json')
+    )
+  })
+
+  test('a restore that fails verification leaves no unpacked blob behind either', async () => {
+    // The nightly in the artifact's layout (manifest.json and blobs.tar), one blob bit flipped.
+    const parent = mkdtempSync(join(tmpdir(), 'kvb-tampered-'))
+    try {
+      const folder = join(parent, 'backup')
+      cpSync(nightlyFolder, folder, { recursive: true })
+      const blob = join(folder, 'secrets', 'db-password.blob')
+      const bytes = readFileSync(blob)
+      bytes[100] ^= 0x20
+      writeFileSync(blob, bytes)
+      execFileSync('tar', ['--format=posix', '-cf', 'blobs.tar', 'secrets', 'keys', 'certificates'], {
+        cwd: folder
+      })
+      for (const type of ['secrets', 'keys', 'certificates']) rmSync(join(folder, type), { recursive: true })
+      await addTarget('clean-after-failure')
+      const result = await runAction({
+        env: testbed.env,
+        inputs: { operation: 'restore', vault: 'clean-after-failure', path: folder }
+      })
+      expect(result.exitCode).toBe(1)
+      expect(result.log).toMatch(/failed verification/)
+      expect(result.log).toMatch(/secrets\/db-password\.blob.*SHA-256/)
+      expect(blobCopies(result.runnerTemp)).toEqual([])
+    } finally {
+      rmSync(parent, { recursive: true, force: true })
+    }
+  })
+
+  test('github-token is masked before any line mentions it', () => {
+    const lines = fromRun.stdout.split('\n')
+    const first = lines.findIndex(line => line.includes(token()))
+    expect(token().length).toBeGreaterThan(8)
+    expect(first).toBeGreaterThanOrEqual(0)
+    expect(lines[first]).toBe(`::add-mask::${token()}`)
+    expect(fromRun.stderr).not.toContain(token())
+  })
 })

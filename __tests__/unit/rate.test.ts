@@ -313,6 +313,7 @@ describe('the documented retry figures', () => {
     ['504', () => restError(504, 'unavailable')],
     ['408', () => restError(408, 'unavailable')],
     ['ECONNRESET', () => Object.assign(new Error('unavailable'), { code: 'ECONNRESET' })],
+    ['ETIMEDOUT', () => Object.assign(new Error('unavailable'), { code: 'ETIMEDOUT' })],
     ['a reset in the cause', () => Object.assign(new Error('unavailable'), { cause: { code: 'ECONNRESET' } })]
   ])('%s gives up after 8 retries (9 tries)', async (_title, error) => {
     const { tries, sleeps, thrown } = await alwaysFailing(error, () => 0)
@@ -322,10 +323,13 @@ describe('the documented retry figures', () => {
   })
 
   it.each([
-    ['501', 501],
-    ['505', 505],
     ['400', 400],
-    ['401', 401]
+    ['401', 401],
+    ['403', 403],
+    ['404', 404],
+    ['409', 409],
+    ['501', 501],
+    ['505', 505]
   ])('%s is never retried', async (_title, status) => {
     const { tries, sleeps } = await alwaysFailing(
       () => restError(status),
