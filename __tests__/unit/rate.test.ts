@@ -207,6 +207,29 @@ describe('the pace, counted per HTTP request by the pipeline policy', () => {
   })
 })
 
+describe('the pace lowers at most once a second', () => {
+  it('a second 429 within a second of the first leaves the pace; one a second later lowers it again', async () => {
+    const clock = new FakeClock()
+    const t0 = clock.t
+    const pace = new RequestPace(clock, clock.sleep, { requests: 100, windowMs: 10_000 })
+    // One start every 100 ms for 10 s: a full window, never waiting.
+    for (let i = 0; i < 100; i++) {
+      clock.t = t0 + i * 100
+      await pace.start()
+    }
+    const seen: number[] = []
+    for (const at of [9900, 10_400, 10_900]) {
+      clock.t = t0 + at
+      pace.answered(429)
+      seen.push(pace.perWindow)
+    }
+    // 100 starts in the window -> 80. At +0.5 s, 95 starts would give 76 but the cooldown holds 80;
+    // at +1 s, 90 starts in the window -> 72.
+    expect(seen).toEqual([80, 80, 72])
+    expect(clock.sleeps).toEqual([])
+  })
+})
+
 describe('RateController concurrency', () => {
   it('never runs more calls than the limit', async () => {
     const clock = new FakeClock()
