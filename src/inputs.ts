@@ -35,7 +35,15 @@ export const Inputs = {
   AllowPartial: 'allow-partial',
   IfExists: 'if-exists',
   IfDeleted: 'if-deleted',
-  Verify: 'verify'
+  Verify: 'verify',
+  TargetVault: 'target-vault',
+  TargetEnvironment: 'target-environment',
+  TargetAuth: 'target-auth',
+  TargetTenantId: 'target-tenant-id',
+  TargetClientId: 'target-client-id',
+  TargetAudience: 'target-audience',
+  Rename: 'rename',
+  Versions: 'versions'
 } as const
 
 export type InputName = (typeof Inputs)[keyof typeof Inputs]
@@ -53,6 +61,8 @@ export const Outputs = {
   Failed: 'failed',
   Restored: 'restored',
   Recovered: 'recovered',
+  Copied: 'copied',
+  Unchanged: 'unchanged',
   PlanPath: 'plan-path'
 } as const
 
@@ -248,6 +258,14 @@ export const SOURCE_IDENTITY: IdentityInputs = {
   clientId: Inputs.ClientId,
   tenantId: Inputs.TenantId,
   audience: Inputs.Audience
+}
+
+/** A copy's target side: `target-*`, each defaulting to the source's. */
+export const TARGET_IDENTITY: IdentityInputs = {
+  auth: Inputs.TargetAuth,
+  clientId: Inputs.TargetClientId,
+  tenantId: Inputs.TargetTenantId,
+  audience: Inputs.TargetAudience
 }
 
 /**

@@ -63,6 +63,8 @@ export interface VaultConnection {
   clients: VaultClients
   rate: RateController
   pace: RequestPace
+  /** The region the vault answers from (from its first call on), if it says. */
+  region(): string | undefined
   /** Explains a failure of a call to this vault. */
   explain(error: unknown, scene?: Pick<Scene, 'type' | 'operation'>): string
 }
@@ -130,10 +132,12 @@ export class Run {
       sleep: this.sleep,
       onRetry: e => this.log.debug(`${vault.name}: ${describeRetry(e)}, pace ${pace.perWindow} per 10 s`)
     })
+    let region: string | undefined
     const clients = createVaultClients(vault, signedIn.credential, {
       userAgent: `${TOOL_NAME}/${TOOL_VERSION}`,
       pace,
-      allow: options.allow
+      allow: options.allow,
+      onRegion: value => (region = value)
     })
     const scene = (extra: Pick<Scene, 'type' | 'operation'> = {}): Scene => ({
       vault,
@@ -148,6 +152,7 @@ export class Run {
       clients,
       rate,
       pace,
+      region: () => region,
       explain: (error, extra) => explain(error, scene(extra))
     }
     try {
@@ -172,6 +177,17 @@ export class Run {
       explainVaultRefusal(error, scene) ??
       errorMessage(error)
     )
+  }
+
+  /**
+   * Registers a value as a secret of the log before anything can print it: the whole value and each
+   * of its lines (the runner masks line by line). Copy calls it on every value it reads.
+   */
+  mask(value: string): void {
+    if (!value) return
+    this.host.auth.setSecret(value)
+    for (const line of value.split(/\r?\n/))
+      if (line.trim() && line !== value) this.host.auth.setSecret(line.trim())
   }
 
   /** One line on throttling and retries of a vault, when there were any. */

@@ -8,6 +8,8 @@ import { realSleep, systemClock } from './core/types.js'
 import { Inputs, oneOf, Problems, type InputSource } from './inputs.js'
 import { runOperation, type Host } from './lifecycle.js'
 import { backupOperation } from './operations/backup/job.js'
+import { copyOperation } from './operations/copy/job.js'
+import { parseCopySettings } from './operations/copy/settings.js'
 import { parseBackupSettings } from './operations/backup/settings.js'
 import { restoreOperation } from './operations/restore/job.js'
 import { parseRestoreSettings } from './operations/restore/settings.js'
@@ -32,16 +34,13 @@ export async function run(): Promise<void> {
   const source: InputSource = { read: name => core.getInput(name), env: process.env }
   try {
     const p = new Problems()
-    const operation = oneOf(
-      p,
-      Inputs.Operation,
-      source.read(Inputs.Operation),
-      ['backup', 'restore'],
-      'backup'
-    )
+    const operations = ['backup', 'restore', 'copy'] as const
+    const operation = oneOf(p, Inputs.Operation, source.read(Inputs.Operation), operations, 'backup')
     p.throwIfAny()
     if (operation === 'backup') await runOperation(runner, backupOperation, parseBackupSettings(source))
-    else await runOperation(runner, restoreOperation, parseRestoreSettings(source))
+    else if (operation === 'restore')
+      await runOperation(runner, restoreOperation, parseRestoreSettings(source))
+    else await runOperation(runner, copyOperation, parseCopySettings(source))
   } catch (error) {
     // Only input errors reach here: runOperation reports everything else itself.
     core.setFailed(errorMessage(error))

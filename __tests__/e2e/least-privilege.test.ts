@@ -55,15 +55,21 @@ function roleOf(dataActions: string[]): RoleAssignment[] {
   return [{ principalId: oid, dataActions }]
 }
 
-function policiesOf(permissions: string[]): AccessPolicy[] {
-  return [{ objectId: oid, permissions: Object.fromEntries(TYPES.map(t => [t, permissions])) }]
+function policiesOf(permissions: string[] | AccessPolicy['permissions']): AccessPolicy[] {
+  const byType = Array.isArray(permissions)
+    ? Object.fromEntries(TYPES.map(t => [t, permissions]))
+    : permissions
+  return [{ objectId: oid, permissions: byType }]
 }
 
 /** A vault of one model, first with full rights (to prepare it), then with `grant` only. */
 async function vaultWith(
   name: string,
   model: 'rbac' | 'accessPolicy'
-): Promise<{ vault: EmulatedVault; grant(rbac: string[], accessPolicy: string[]): void }> {
+): Promise<{
+  vault: EmulatedVault
+  grant(rbac: string[], accessPolicy: string[] | AccessPolicy['permissions']): void
+}> {
   const prod = testbed.layout.vaults.find(v => v.name === 'prod')!
   const config: VaultConfig = {
     ...prod,
@@ -75,7 +81,7 @@ async function vaultWith(
   const vault = await testbed.keyvault.addVault(config)
   return {
     vault,
-    grant: (rbac, accessPolicy) => {
+    grant: (rbac: string[], accessPolicy: string[] | AccessPolicy['permissions']) => {
       vault.config.roleAssignments = roleOf(rbac)
       vault.config.accessPolicies = policiesOf(accessPolicy)
     }
@@ -166,6 +172,36 @@ describe.each(['rbac', 'accessPolicy'] as const)('the documented permissions on 
     },
     60_000
   )
+})
+
+describe.each(['rbac', 'accessPolicy'] as const)('copy with the documented roles on %s vaults', model => {
+  it('copies secrets and certificates, every version, and finds them equal the second time', async () => {
+    const suffix = model === 'rbac' ? 'r' : 'a'
+    const from = await vaultWith(`lp-copy-src-${suffix}`, model)
+    from.vault.seedSecret('lp-secret', 'copy-least-privilege', { versions: 2 })
+    from.vault.seedCertificate('lp-cert')
+    from.grant(documentedRole('Key Vault Copy Source'), {
+      secrets: ['get', 'list'],
+      certificates: ['get', 'list']
+    })
+    const to = await vaultWith(`lp-copy-dst-${suffix}`, model)
+    to.grant(documentedRole('Key Vault Copy Target'), {
+      secrets: ['get', 'list', 'set'],
+      certificates: ['get', 'list', 'import']
+    })
+    const inputs = {
+      operation: 'copy',
+      vault: from.vault.name,
+      'target-vault': to.vault.name,
+      versions: 'all'
+    }
+    const first = await runAction({ env: testbed.env, inputs })
+    expect(errorLines(first)).toEqual([])
+    expect(first.outputs).toMatchObject({ copied: '2', failed: '0' })
+    const second = await runAction({ env: testbed.env, inputs })
+    expect(errorLines(second)).toEqual([])
+    expect(second.outputs).toMatchObject({ copied: '0', unchanged: '2', failed: '0' })
+  }, 60_000)
 })
 
 test("the README's policy table lists exactly these additions", () => {

@@ -8,7 +8,7 @@ import type { RequestPace } from '../core/pace.js'
 import type { Page } from '../core/paging.js'
 import type { DeletedName, TargetName, VaultWriter } from '../core/restore.js'
 import type { ItemType, VaultItem } from '../core/types.js'
-import { pacePolicy, requestGuard, type VaultCapability } from './policies.js'
+import { pacePolicy, regionPolicy, requestGuard, type VaultCapability } from './policies.js'
 import { keepAliveProxyAgent } from './proxy-agent.js'
 import { pageLinkPolicy, readPage } from './paging.js'
 
@@ -26,6 +26,8 @@ export interface VaultClientOptions {
   pace: RequestPace
   /** What the operation may send; everything else is refused before it leaves the process. */
   allow: readonly VaultCapability[]
+  /** Told the vault's region from its answers. */
+  onRegion: (region: string) => void
 }
 
 /** Builds the three SDK clients for a vault, sharing one credential, one pace and one guard. */
@@ -48,6 +50,7 @@ export function createVaultClients(
       // Lets a failed listing page be retried alone: see pageLinkPolicy.
       { policy: pageLinkPolicy, position: 'perCall' as const },
       { policy: requestGuard(settings.allow), position: 'perCall' as const },
+      { policy: regionPolicy(settings.onRegion), position: 'perCall' as const },
       { policy: pacePolicy(settings.pace), position: 'perRetry' as const }
     ]
   }
@@ -219,11 +222,12 @@ export class KeyVaultWriter implements VaultWriter {
     }
   }
 
-  /** One page of the type's active objects (pending certificates included): names and recovery levels. */
+  /** One page of the type's active objects (pending certificates included): names, recovery levels, owners. */
   async listActive(type: ItemType, continuationToken?: string): Promise<Page<TargetName>> {
     return mapPage(await activePage(this.clients, type, continuationToken), p => ({
       name: p.name ?? '',
-      ...(p.recoveryLevel && { recoveryLevel: p.recoveryLevel })
+      ...(p.recoveryLevel && { recoveryLevel: p.recoveryLevel }),
+      ...(p.managed && { managed: true })
     }))
   }
 

@@ -81,3 +81,19 @@ export function pacePolicy(pace: RequestPace): PipelinePolicy {
     }
   }
 }
+
+/**
+ * Notes the region the vault answers from (its `x-ms-keyvault-region` header), which places it in an
+ * Azure geography without any management-plane permission.
+ */
+export function regionPolicy(onRegion: (region: string) => void): PipelinePolicy {
+  return {
+    name: 'keyvaultBackupRegion',
+    async sendRequest(request, next) {
+      const response = await next(request)
+      const region = response.headers.get('x-ms-keyvault-region')
+      if (region) onRegion(region)
+      return response
+    }
+  }
+}

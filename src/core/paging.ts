@@ -40,3 +40,26 @@ export async function readAllPages<T>(rate: RateController, read: PageRead<T>): 
   await forEachPage(rate, read, items => void all.push(...items))
   return all
 }
+
+/**
+ * The entries of a listing whose names (case-insensitive, as Key Vault's) are wanted, or undefined
+ * when the listing runs past one page per wanted name (plus one: the service may open with an
+ * empty page). Only wanted entries are kept, so memory follows the work, not the vault.
+ */
+export async function findNames<T extends { name: string }>(
+  rate: RateController,
+  read: (continuationToken: string | undefined) => Promise<Page<T>>,
+  wanted: readonly string[]
+): Promise<Map<string, T> | undefined> {
+  const names = new Set(wanted)
+  const found = new Map<string, T>()
+  let pages = 0
+  const complete = await forEachPage(rate, read, page => {
+    for (const entry of page) {
+      const name = entry.name.toLowerCase()
+      if (names.has(name)) found.set(name, entry)
+    }
+    return ++pages <= wanted.length
+  })
+  return complete ? found : undefined
+}

@@ -13,7 +13,7 @@ import {
   type RestoreAction,
   type TargetState
 } from './plan.js'
-import { forEachPage, readAllPages, type Page } from './paging.js'
+import { findNames, readAllPages, type Page } from './paging.js'
 import type { RateController } from './rate.js'
 import { ITEM_TYPES, type ItemType, type Logger } from './types.js'
 import { singular } from './versions.js'
@@ -49,6 +49,8 @@ export interface VaultWriter {
 export interface TargetName {
   name: string
   recoveryLevel?: string
+  /** A certificate's own key or secret. */
+  managed?: boolean
 }
 
 export type { DeletedName } from './deleted-view.js'
@@ -193,7 +195,7 @@ async function inspectType(
   const deletedListing = deps.deleted[type].listing()
   deletedListing.catch(() => undefined)
   const key = (i: number): string => items[i].name.toLowerCase()
-  const active = await listNames(deps.rate, t => deps.vault.listActive(type, t), indexes.map(key))
+  const active = await findNames(deps.rate, t => deps.vault.listActive(type, t), indexes.map(key))
   const toRead = active ? indexes.filter(i => active.has(key(i))) : indexes
   const versions = await Promise.all(toRead.map(i => readVersions(deps, type, items[i].name)))
   const found = new Map(toRead.map((i, n) => [i, versions[n]]))
@@ -211,29 +213,6 @@ async function inspectType(
     const entry = deleted.get(key(i))
     states[i] = entry ? deletedState(entry) : { kind: 'absent' }
   }
-}
-
-/**
- * The entries of a listing whose names (case-insensitive, as Key Vault's) are wanted, or undefined
- * when the listing runs past one page per wanted name (plus one: the service may open with an
- * empty page). Only wanted entries are kept, so memory follows the restore, not the target.
- */
-async function listNames<T extends TargetName>(
-  rate: RateController,
-  read: (continuationToken: string | undefined) => Promise<Page<T>>,
-  wanted: readonly string[]
-): Promise<Map<string, T> | undefined> {
-  const names = new Set(wanted)
-  const found = new Map<string, T>()
-  let pages = 0
-  const complete = await forEachPage(rate, read, page => {
-    for (const entry of page) {
-      const name = entry.name.toLowerCase()
-      if (names.has(name)) found.set(name, entry)
-    }
-    return ++pages <= wanted.length
-  })
-  return complete ? found : undefined
 }
 
 /** Certificates first: their blobs also bring back the key and secret they own. */

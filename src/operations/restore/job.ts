@@ -1,9 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { PlanFile } from '../../adapters/plan-file.js'
 import type { VaultCapability } from '../../adapters/policies.js'
 import { KeyVaultWriter } from '../../adapters/keyvault.js'
 import { readVerifiedBlob } from '../../adapters/backup-source.js'
-import { errorMessage } from '../../core/errors.js'
 import { missingFromBackup, type ManifestItem } from '../../core/manifest.js'
 import type { ConflictPolicy } from '../../core/plan.js'
 import {
@@ -102,7 +101,8 @@ export async function restoreVault(
   const chosen = new Set(selection.selected.map(i => `${i.type}/${i.name}`))
   const items: ManifestItem[] = manifest.items.filter(i => chosen.has(`${i.type}/${i.name}`))
   report.filteredOut = manifest.items.length - items.length
-  const plan = new PlanFile(run, settings, report)
+  report.planPath = join(settings.planDir, `plan-${settings.vault.name}.json`)
+  const plan = new PlanFile(report.planPath, () => planDocument(report), run.clock, run.log)
   if (items.length === 0) {
     run.log.warning(
       `This restore restores nothing: the backup holds ${manifest.items.length} items and the filters select none of them`
@@ -179,43 +179,4 @@ export async function restoreVault(
     }
   }
   await plan.write()
-}
-
-/**
- * The plan file (`plan-path`): written before the first write, then rewritten as outcomes arrive
- * (at most once a second), so a killed run still leaves the plan and what it did behind.
- */
-class PlanFile {
-  private last = Number.NEGATIVE_INFINITY
-  private chain: Promise<void> = Promise.resolve()
-
-  constructor(
-    private readonly run: Run,
-    private readonly settings: RestoreSettings,
-    private readonly report: RestoreReport
-  ) {}
-
-  /** Writes the plan as it stands, after any write in progress. */
-  write(): Promise<void> {
-    this.last = this.run.clock.now()
-    this.chain = this.chain.then(() => this.save())
-    return this.chain
-  }
-
-  /** Writes again if a second has passed since the last write. */
-  soon(): void {
-    if (this.run.clock.now() - this.last >= 1000) void this.write()
-  }
-
-  private async save(): Promise<void> {
-    try {
-      await mkdir(this.settings.planDir, { recursive: true })
-      const path =
-        this.report.planPath ?? join(this.settings.planDir, `plan-${this.settings.vault.name}.json`)
-      await writeFile(path, `${JSON.stringify(planDocument(this.report), null, 2)}\n`)
-      this.report.planPath = path
-    } catch (error) {
-      this.run.log.warning(`Could not write the plan file: ${errorMessage(error)}`)
-    }
-  }
 }

@@ -1,0 +1,372 @@
+import { KeyVaultReader, KeyVaultWriter } from '../../adapters/keyvault.js'
+import type { SourcePolicy, VaultValues, VersionInfo } from '../../adapters/values.js'
+import {
+  copyStateLabel,
+  decideCopy,
+  deletedFound,
+  sameCertificateVersion,
+  samePolicy,
+  sameSecretVersion,
+  versionsMissing,
+  type CopyDecision,
+  type CopyFound,
+  type CopyState,
+  type SecretVersionShape
+} from '../../core/copy.js'
+import type { DeletedView } from '../../core/deleted-view.js'
+import { findNames, forEachPage, readAllPages } from '../../core/paging.js'
+import { isPurgeProtected } from '../../core/plan.js'
+import { geographyOf } from '../../core/geography.js'
+import { renamed, renameProblems } from '../../core/rename.js'
+import { selectItems } from '../../core/selection.js'
+import type { ItemType, VaultItem } from '../../core/types.js'
+import { StepError, type VaultConnection } from '../../lifecycle.js'
+import type { CopySettings } from './settings.js'
+
+/** One side of a copy as the plan and the execution use it. */
+export interface CopySide {
+  connection: VaultConnection
+  values: VaultValues
+  /** Restore's listing, delete, purge and recover calls (the target side). */
+  writer: KeyVaultWriter
+  deleted: Record<ItemType, DeletedView>
+}
+
+/** A source item to copy, with what the plan learnt about it. */
+export interface CopyItem {
+  type: ItemType
+  name: string
+  /** The name in the target (after `rename`). */
+  target: string
+  /** The listing's view of the item (its current version's properties). */
+  listed: VaultItem
+  /** Versions to copy, oldest first; for `versions: latest` of a secret, filled when its value is read. */
+  versions: VersionInfo[]
+  /** Certificates: the source policy as copy carries it. */
+  policy?: SourcePolicy
+  /** Secrets read while comparing (kept only for items that will be updated). */
+  read?: SecretVersionShape[]
+  /** Whether the target vault has purge protection (from its listing's recovery level). */
+  purgeProtected?: boolean
+}
+
+/** One row of the plan: no value, ever. */
+export interface CopyEntry {
+  type: ItemType
+  name: string
+  target: string
+  state: CopyState
+  decision: CopyDecision
+  /** How many versions the decision writes. */
+  write: number
+  /** Remarks: versions left out, an issuer imported as Unknown. */
+  note?: string
+}
+
+/** The result of reading both vaults: the items and their plan, index for index. */
+export interface CopyPlan {
+  items: CopyItem[]
+  entries: CopyEntry[]
+  /** Certificate-owned keys and secrets (left to their certificates) and items the filters left out. */
+  leftOut: { owned: number; filtered: number }
+}
+
+const byCreated = (a: VersionInfo, b: VersionInfo) => (a.createdOn ?? 0) - (b.createdOn ?? 0)
+
+/** The secret shape of a version as listed, with its value. */
+export function shapeOf(version: VersionInfo, value: string): SecretVersionShape {
+  return {
+    value,
+    ...(version.contentType !== undefined && { contentType: version.contentType }),
+    tags: version.tags,
+    enabled: version.enabled,
+    ...(version.notBefore !== undefined && { notBefore: version.notBefore }),
+    ...(version.expiresOn !== undefined && { expiresOn: version.expiresOn })
+  }
+}
+
+async function versionsOf(side: CopySide, type: ItemType, name: string): Promise<VersionInfo[]> {
+  const all = await readAllPages(side.connection.rate, token => side.values.versionPage(type, name, token))
+  return all.sort(byCreated)
+}
+
+/** Lists the source's selected items, page by page, as listings give them. */
+async function listSource(source: CopySide, settings: CopySettings) {
+  const selected: VaultItem[] = []
+  const leftOut = { owned: 0, filtered: 0 }
+  const reader = new KeyVaultReader(source.connection.clients)
+  for (const type of settings.filter.types) {
+    await forEachPage(
+      source.connection.rate,
+      token => reader.listItems(type, token),
+      page => {
+        const selection = selectItems(page, settings.filter)
+        selected.push(...selection.selected)
+        for (const skipped of selection.skipped) {
+          if (page.find(i => i.name === skipped.name)?.managed) leftOut.owned++
+          else leftOut.filtered++
+        }
+      }
+    )
+  }
+  return { selected, leftOut }
+}
+
+/**
+ * Reads both vaults and plans the copy before anything is written: the source's selected items and
+ * the versions to copy, the names they take (a bad or colliding name stops here), and what the
+ * target holds under each name, compared by value (secrets), thumbprint and policy (certificates)
+ * or version ids (keys). Values are compared in memory only.
+ */
+export async function planCopy(
+  source: CopySide,
+  target: CopySide,
+  settings: CopySettings
+): Promise<CopyPlan> {
+  const { selected, leftOut } = await listSource(source, settings)
+  const items: CopyItem[] = selected.map(listed => ({
+    type: listed.type,
+    name: listed.name,
+    target: renamed(listed.name, settings.rename),
+    listed,
+    versions: []
+  }))
+  const problems = renameProblems(items)
+  if (problems.length > 0) {
+    throw new StepError(`The copy was stopped before any write:\n- ${problems.join('\n- ')}`)
+  }
+  const found = await findTargets(target, items)
+  const entries = await mapLimited(items, settings.concurrency, (item, i) =>
+    planItem(source, target, settings, item, found[i])
+  )
+  return { items, entries, leftOut }
+}
+
+/** What each item's target name holds: listed active names, the deleted listing, or nothing. */
+async function findTargets(target: CopySide, items: readonly CopyItem[]): Promise<TargetName[]> {
+  const result: TargetName[] = items.map(() => ({ kind: 'absent' }))
+  for (const type of ['secrets', 'keys', 'certificates'] as const) {
+    const indexes = items.flatMap((item, i) => (item.type === type ? [i] : []))
+    if (indexes.length === 0) continue
+    const key = (i: number) => items[i].target.toLowerCase()
+    const deleted = await target.deleted[type].listing()
+    const active = await findNames(
+      target.connection.rate,
+      t => target.writer.listActive(type, t),
+      indexes.map(key)
+    )
+    for (const i of indexes) {
+      const listed = active?.get(key(i))
+      const entry = deleted.get(key(i))
+      if (listed?.managed) result[i] = { kind: 'owned' }
+      else if (listed) result[i] = { kind: 'maybe-active', recoveryLevel: listed.recoveryLevel }
+      else if (entry) result[i] = { kind: 'deleted', found: deletedFound(entry) }
+      // A target listing too long for the work is not read to its end: the item's versions tell.
+      else if (!active) result[i] = { kind: 'maybe-active' }
+    }
+  }
+  return result
+}
+
+type TargetName =
+  | { kind: 'absent' }
+  | { kind: 'owned' }
+  | { kind: 'deleted'; found: CopyFound }
+  /** Listed active (or the listing was too long to tell): its versions decide. */
+  | { kind: 'maybe-active'; recoveryLevel?: string }
+
+/** Plans one item: reads what the comparison needs and decides. */
+async function planItem(
+  source: CopySide,
+  target: CopySide,
+  settings: CopySettings,
+  item: CopyItem,
+  name: TargetName
+): Promise<CopyEntry> {
+  const row = (state: CopyState, decision: CopyDecision, write = 0, note?: string): CopyEntry => ({
+    type: item.type,
+    name: item.name,
+    target: item.target,
+    state,
+    decision,
+    write,
+    ...(note && { note })
+  })
+  const notCopied = (reason: string) => row('not copied', { action: 'skip', reason })
+  const unreadable = await prepareSource(source, settings, item)
+  if (unreadable) return notCopied(unreadable)
+  const uncopiable = item.type === 'keys' ? keyBarrier(settings, item, source, target) : undefined
+  if (uncopiable) return notCopied(uncopiable)
+  const note = notes(item)
+
+  let found: CopyFound
+  if (name.kind === 'absent') found = { kind: 'absent' }
+  else if (name.kind === 'owned') found = { kind: 'certificate-owned' }
+  else if (name.kind === 'deleted') found = name.found
+  else found = await compare(source, target, settings, item, isPurgeProtected(name.recoveryLevel))
+  if (found.kind === 'active' || found.kind === 'deleted') item.purgeProtected = found.purgeProtected
+
+  const decision = decideCopy(item.type, item.target, found, settings.policy)
+  const write =
+    decision.action === 'update' && found.kind === 'active'
+      ? found.missing
+      : ['create', 'replace', 'purge-and-create', 'recover'].includes(decision.action)
+        ? Math.max(1, item.versions.length)
+        : 0
+  if (decision.action !== 'update') delete item.read
+  return row(copyStateLabel(found), decision, write, note)
+}
+
+/**
+ * Reads what the plan needs of the source item; returns why it cannot be copied, if so. Secrets
+ * with `versions: latest` wait for their value until it is compared or written.
+ */
+async function prepareSource(
+  source: CopySide,
+  settings: CopySettings,
+  item: CopyItem
+): Promise<string | undefined> {
+  if (item.type === 'keys') {
+    item.versions = await versionsOf(source, 'keys', item.name)
+    return undefined
+  }
+  if (item.type === 'certificates') {
+    item.policy = await source.connection.rate.run(() => source.values.certificatePolicy(item.name))
+    if (item.policy.copied.exportable === false) {
+      return 'not exportable: its private key never leaves the vault; issue a new certificate in the target'
+    }
+  }
+  if (item.type === 'secrets' && settings.versions === 'latest') {
+    return item.listed.enabled ? undefined : 'disabled: the current value of a disabled secret cannot be read'
+  }
+  const all = await versionsOf(source, item.type, item.name)
+  const readable = all.filter(v => v.enabled)
+  if (all.length === 0) return 'no version to copy yet (a certificate still being created?)'
+  if (readable.length === 0) return `disabled: none of its ${all.length} versions can be read`
+  if (settings.versions === 'latest') {
+    const latest = all[all.length - 1]
+    if (!latest.enabled) return 'disabled: its current version cannot be read'
+    item.versions = [latest]
+  } else item.versions = readable
+  return undefined
+}
+
+/**
+ * Why a key cannot be copied at all: its material never leaves Key Vault, so it travels only as its
+ * backup, which restores under its own name and only within the same subscription and geography
+ * (never across tenants or clouds). Undefined when a restore may work (it is then tried).
+ */
+function keyBarrier(
+  settings: CopySettings,
+  item: CopyItem,
+  source: CopySide,
+  target: CopySide
+): string | undefined {
+  const way = 'create a new key in the target (or copy within one subscription and geography)'
+  const [from, to] = [source.connection.region(), target.connection.region()]
+  const [fromGeo, toGeo] = [geographyOf(from), geographyOf(to)]
+  if (fromGeo && toGeo && fromGeo !== toGeo) {
+    return `another geography (${from}: ${fromGeo}; ${to}: ${toGeo}): a key is copied with its backup, which restores only within one subscription and geography, and its material never leaves Key Vault otherwise; ${way}`
+  }
+  if (settings.identity.cloud.name !== settings.targetIdentity.cloud.name) {
+    return `another cloud: a key's material never leaves Key Vault; ${way}`
+  }
+  const [a, b] = [settings.identity.tenantId, settings.targetIdentity.tenantId].map(t => t?.toLowerCase())
+  if (a && b && a !== b) return `another tenant: a key's material never leaves Key Vault; ${way}`
+  if (item.target.toLowerCase() !== item.name.toLowerCase()) {
+    return `a key is copied with its backup, which restores under its own name: it cannot be renamed`
+  }
+  return undefined
+}
+
+function notes(item: CopyItem): string | undefined {
+  const parts: string[] = []
+  if (item.policy?.issuerName && !/^(self|unknown)$/i.test(item.policy.issuerName)) {
+    parts.push(`issuer '${item.policy.issuerName}' is imported as Unknown (the target may not have it)`)
+  }
+  return parts.join('; ') || undefined
+}
+
+/** Compares an active target item with the source; `missing` is what the target lacks. */
+async function compare(
+  source: CopySide,
+  target: CopySide,
+  settings: CopySettings,
+  item: CopyItem,
+  purgeProtected: boolean
+): Promise<CopyFound> {
+  const targetVersions = await versionsOf(target, item.type, item.target)
+  if (targetVersions.length === 0) return { kind: 'absent' }
+  let missing: number
+  if (item.type === 'keys') {
+    const have = new Set(targetVersions.map(v => v.version.toLowerCase()))
+    const same =
+      item.versions.length === have.size && item.versions.every(v => have.has(v.version.toLowerCase()))
+    missing = same ? 0 : item.versions.length
+  } else if (item.type === 'certificates') {
+    const shape = (v: VersionInfo) => ({ thumbprint: v.thumbprint ?? '', enabled: v.enabled, tags: v.tags })
+    missing = versionsMissing(item.versions.map(shape), targetVersions.map(shape), sameCertificateVersion)
+    const targetPolicy = await target.connection.rate.run(() => target.values.certificatePolicy(item.target))
+    if (missing === 0 && !samePolicy(item.policy!.copied, targetPolicy.copied)) missing = 1
+  } else {
+    const sourceShapes = await readSourceSecrets(source, settings, item)
+    const tail = targetVersions.slice(-sourceShapes.length)
+    const targetShapes = await Promise.all(
+      tail.map(async v =>
+        shapeOf(
+          v,
+          v.enabled
+            ? await target.connection.rate.run(() => target.values.secretValue(item.target, v.version))
+            : ''
+        )
+      )
+    )
+    missing = versionsMissing(sourceShapes, targetShapes, sameSecretVersion)
+    item.read = sourceShapes
+  }
+  return { kind: 'active', missing, purgeProtected }
+}
+
+/** Compares the item's target again (after a recovery) and returns what it holds now. */
+export function compareAgain(
+  source: CopySide,
+  target: CopySide,
+  settings: CopySettings,
+  item: CopyItem
+): Promise<CopyFound> {
+  return compare(source, target, settings, item, item.purgeProtected ?? false)
+}
+
+/** The source secret's versions to copy, with their values (the latest alone for `versions: latest`). */
+export async function readSourceSecrets(
+  source: CopySide,
+  settings: CopySettings,
+  item: CopyItem
+): Promise<SecretVersionShape[]> {
+  if (item.read) return item.read
+  if (settings.versions === 'latest' && item.versions.length === 0) {
+    const latest = await source.connection.rate.run(() => source.values.latestSecret(item.name))
+    item.versions = [latest.version]
+    return [shapeOf(latest.version, latest.value)]
+  }
+  return Promise.all(
+    item.versions.map(async v =>
+      shapeOf(v, await source.connection.rate.run(() => source.values.secretValue(item.name, v.version)))
+    )
+  )
+}
+
+/** Runs `work` over `items` with at most `limit` at once; results in order. */
+export async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>
+): Promise<R[]> {
+  const results = new Array<R>(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await work(items[i], i)
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
+  return results
+}
