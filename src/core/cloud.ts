@@ -7,6 +7,8 @@ export interface CloudSettings {
   vaultSuffix: string
   /** The `aud` that Entra expects in a federated assertion for this cloud. */
   defaultAudience: string
+  /** Resource Manager of this cloud: its endpoint, and `<endpoint>/.default` is the token scope. */
+  managementEndpoint: string
 }
 
 export const CLOUDS: Record<CloudName, CloudSettings> = {
@@ -14,19 +16,22 @@ export const CLOUDS: Record<CloudName, CloudSettings> = {
     name: 'AzureCloud',
     authorityHost: 'https://login.microsoftonline.com',
     vaultSuffix: 'vault.azure.net',
-    defaultAudience: 'api://AzureADTokenExchange'
+    defaultAudience: 'api://AzureADTokenExchange',
+    managementEndpoint: 'https://management.azure.com'
   },
   AzureUSGovernment: {
     name: 'AzureUSGovernment',
     authorityHost: 'https://login.microsoftonline.us',
     vaultSuffix: 'vault.usgovcloudapi.net',
-    defaultAudience: 'api://AzureADTokenExchangeUSGov'
+    defaultAudience: 'api://AzureADTokenExchangeUSGov',
+    managementEndpoint: 'https://management.usgovcloudapi.net'
   },
   AzureChinaCloud: {
     name: 'AzureChinaCloud',
     authorityHost: 'https://login.chinacloudapi.cn',
     vaultSuffix: 'vault.azure.cn',
-    defaultAudience: 'api://AzureADTokenExchangeChina'
+    defaultAudience: 'api://AzureADTokenExchangeChina',
+    managementEndpoint: 'https://management.chinacloudapi.cn'
   }
 }
 
