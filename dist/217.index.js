@@ -22,7 +22,7 @@ var esm = __webpack_require__(73016);
 ;// CONCATENATED MODULE: ./src/adapters/auth.ts
 
 
-/** The GitHub runner: OIDC tokens from `@actions/core`, masking through `::add-mask::`. */
+/** The GitHub runner: OIDC tokens from `@actions/core` (which masks them), masking through `::add-mask::`. */
 const runnerEnvironment = {
     getIDToken: audience => core/* getIDToken */.V9(audience),
     setSecret: secret => core/* setSecret */.Pq(secret),
@@ -54,15 +54,29 @@ function signIn(identity, runner, clock) {
                 throw new Error("auth 'oidc' needs a GitHub OIDC token, but this job may not request one: add " +
                     "'permissions: id-token: write' to the job (or the workflow). Otherwise use auth 'azure-cli' or 'managed-identity'.");
             }
-            const getAssertion = async () => {
-                const token = await runner.getIDToken(identity.audience);
-                runner.setSecret(token);
+            // MSAL asks for the assertion twice per token request (once to build the request, once from its
+            // configuration): one GitHub token serves both, and the next token request gets a fresh one.
+            let assertion;
+            const getAssertion = () => 
+            // core.getIDToken masks the token itself.
+            (assertion ??= runner.getIDToken(identity.audience).then(token => {
                 lastClaims = decodeJwtClaims(token);
                 return token;
-            };
-            inner = new esm/* ClientAssertionCredential */.XI(identity.tenantId ?? '', identity.clientId ?? '', getAssertion, {
+            }));
+            const msal = new esm/* ClientAssertionCredential */.XI(identity.tenantId ?? '', identity.clientId ?? '', getAssertion, {
                 authorityHost
             });
+            inner = {
+                getToken: async (scopes, options) => {
+                    assertion = undefined;
+                    try {
+                        return await msal.getToken(scopes, options);
+                    }
+                    finally {
+                        assertion = undefined;
+                    }
+                }
+            };
             break;
         }
         case 'azure-cli':
@@ -135,8 +149,12 @@ var external_node_util_ = __webpack_require__(57975);
 
 
 
-const BEARER = /\b(Bearer|PoP)\s+[^\s"',;]+/gi;
+const BEARER = /\b(Bearer|PoP|Basic)\s+[^\s"',;]+/gi;
+// A user and password in a URL (a proxy's, most often): http://user:pass@host.
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:"']+:[^\s/@"']+@/gi;
 const JWT = /\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g;
+// A credential in a form or JSON: a quoted value is redacted whole (it may hold spaces).
+const QUOTED_SECRET = /\b(client_assertion|client_secret|access_token|refresh_token|id_token|password|pwd|value)("?\s*:\s*")(?:[^"\\]|\\.)*"/gi;
 const FORM_SECRET = /\b(client_assertion|client_secret|access_token|refresh_token|id_token|password|pwd|value)(["']?\s*[:=]\s*["']?)[^\s"'&,}]+/gi;
 // A SAS signature (and any `sig`/`signature` parameter) in a URL.
 const SIGNATURE = /\b(sig|signature)=[^\s&"']+/gi;
@@ -150,7 +168,9 @@ const BASE64 = /(?<![\w+/-])(?=[\w+/-]*[A-Z])(?=[\w+/-]*[a-z])(?=[\w+/-]*\d)[A-Z
 function redactCredentials(text) {
     return text
         .replace(BEARER, '$1 [redacted]')
+        .replace(URL_CREDENTIALS, '$1[redacted]@')
         .replace(JWT, '[redacted JWT]')
+        .replace(QUOTED_SECRET, '$1$2[redacted]"')
         .replace(FORM_SECRET, '$1$2[redacted]')
         .replace(SIGNATURE, '$1=[redacted]')
         .replace(LONG_BASE64, '[redacted]')
@@ -218,19 +238,22 @@ const CLOUDS = {
         name: 'AzureCloud',
         authorityHost: 'https://login.microsoftonline.com',
         vaultSuffix: 'vault.azure.net',
-        defaultAudience: 'api://AzureADTokenExchange'
+        defaultAudience: 'api://AzureADTokenExchange',
+        managementEndpoint: 'https://management.azure.com'
     },
     AzureUSGovernment: {
         name: 'AzureUSGovernment',
         authorityHost: 'https://login.microsoftonline.us',
         vaultSuffix: 'vault.usgovcloudapi.net',
-        defaultAudience: 'api://AzureADTokenExchangeUSGov'
+        defaultAudience: 'api://AzureADTokenExchangeUSGov',
+        managementEndpoint: 'https://management.usgovcloudapi.net'
     },
     AzureChinaCloud: {
         name: 'AzureChinaCloud',
         authorityHost: 'https://login.chinacloudapi.cn',
         vaultSuffix: 'vault.azure.cn',
-        defaultAudience: 'api://AzureADTokenExchangeChina'
+        defaultAudience: 'api://AzureADTokenExchangeChina',
+        managementEndpoint: 'https://management.chinacloudapi.cn'
     }
 };
 const KNOWN_VAULT_SUFFIXES = Object.values(CLOUDS).map(cloud => cloud.vaultSuffix);

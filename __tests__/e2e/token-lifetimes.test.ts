@@ -32,14 +32,67 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(() => testbed?.stop())
 
+/** GitHub OIDC token requests the fake GitHub has answered so far. */
+const idTokenRequests = () => testbed.github.requestLog.filter(e => e.path.endsWith('/idtoken')).length
+
+describe('runs shorter than the token lifetimes: one sign-in per identity', () => {
+  beforeAll(() => {
+    testbed.entra.accessTokenLifetimeSeconds = 3599
+    testbed.github.oidcTokenLifetimeSeconds = 300
+  })
+  afterAll(() => {
+    testbed.entra.accessTokenLifetimeSeconds = LIFETIME_SECONDS
+    testbed.github.oidcTokenLifetimeSeconds = LIFETIME_SECONDS
+  })
+
+  const count = async (inputs: Record<string, string>) => {
+    const [tokens, assertions] = [testbed.entra.tokenLog.length, idTokenRequests()]
+    const result = await runAction({ env: testbed.env, inputs, entry })
+    expect(result.exitCode).toBe(0)
+    // Every ::add-mask:: of a token is for a distinct one: nothing was fetched twice.
+    const masks = result.stdout.split('\n').filter(l => l.startsWith('::add-mask::eyJ'))
+    expect(new Set(masks).size).toBe(masks.length)
+    return {
+      entra: testbed.entra.tokenLog.slice(tokens).map(t => `${t.clientId} ${t.scope}`),
+      oidc: idTokenRequests() - assertions
+    }
+  }
+
+  it('a backup of three types signs in once: one GitHub assertion, one Entra token for the three clients', async () => {
+    const { entra, oidc } = await count({ vault: 'slow', upload: 'false' })
+    expect(entra).toEqual([`${testbed.layout.apps[0].clientId} https://vault.azure.net/.default`])
+    expect(oidc).toBe(1)
+  }, 60_000)
+
+  it('a copy between two vaults of one tenant signs in once; a copy into another tenant once per tenant', async () => {
+    expect(
+      (await count({ operation: 'copy', vault: 'slow', 'target-vault': 'staging', include: 'item-1*' })).oidc
+    ).toBe(1)
+    const partner = await count({
+      operation: 'copy',
+      vault: 'slow',
+      'target-vault': 'partner',
+      include: 'item-2*',
+      'target-tenant-id': testbed.env.AZURE_TENANT_ID_PARTNER,
+      'target-client-id': testbed.env.AZURE_CLIENT_ID_PARTNER
+    })
+    expect(partner.entra.map(e => e.split(' ')[0]).sort()).toEqual(
+      [testbed.layout.apps[0].clientId, testbed.env.AZURE_CLIENT_ID_PARTNER].sort()
+    )
+    expect(partner.oidc).toBe(2)
+  }, 60_000)
+})
+
 describe('a run longer than both token lifetimes', () => {
   let result: RunResult
   let tokenLog: typeof testbed.entra.tokenLog
   let issued: typeof testbed.entra.issuedCredentials
+  let oidcRequests: number
 
   beforeAll(async () => {
     testbed.keyvault.clearLog()
     const before = testbed.entra.tokenLog.length
+    const oidcBefore = idTokenRequests()
     result = await runAction({
       env: testbed.env,
       inputs: { vault: 'slow', upload: 'false', concurrency: '2' },
@@ -47,6 +100,7 @@ describe('a run longer than both token lifetimes', () => {
     })
     tokenLog = testbed.entra.tokenLog.slice(before)
     issued = testbed.entra.issuedCredentials.slice(before)
+    oidcRequests = idTokenRequests() - oidcBefore
   }, 60_000)
 
   it('really lasts longer than the lifetimes (the precondition of this test)', () => {
@@ -63,6 +117,10 @@ describe('a run longer than both token lifetimes', () => {
     expect(tokenLog.length).toBeGreaterThanOrEqual(3)
     expect(tokenLog.map(e => e.status)).toEqual(tokenLog.map(() => 200))
     expect(tokenLog.every(e => e.grant === 'client_assertion')).toBe(true)
+  })
+
+  it('fetches one GitHub assertion per Entra token request, no more', () => {
+    expect(oidcRequests).toBe(tokenLog.length)
   })
 
   it('presents a fresh GitHub assertion with every token request, never one past its exp', () => {

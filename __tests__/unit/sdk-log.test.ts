@@ -18,9 +18,19 @@ describe('redactCredentials', () => {
     ['a bare JWT', `token=${jwt}`, jwt],
     ['a client assertion in a form', 'client_assertion=abc.def.ghi&client_id=1', 'abc.def.ghi'],
     ['an access token in JSON', '{"access_token":"opaque-token-value"}', 'opaque-token-value'],
-    ['a blob-like base64url run', `value: ${'A'.repeat(300)}`, 'A'.repeat(300)]
+    ['a blob-like base64url run', `value: ${'A'.repeat(300)}`, 'A'.repeat(300)],
+    ['a quoted password with spaces', '{"password":"correct horse battery"}', 'horse battery'],
+    ['a basic authorization header', 'Authorization: Basic dXNlcjpodW50ZXIy', 'dXNlcjpodW50ZXIy'],
+    ['a proxy authorization header', 'proxy-authorization: Basic c3F1aWQ6c2VjcmV0', 'c3F1aWQ6c2VjcmV0'],
+    ['a proxy URL with a user and password', 'proxy http://squid:hunter2@10.0.0.5:3128 chosen', 'hunter2']
   ])('removes %s', (_name, line, secret) => {
     expect(redactCredentials(line)).not.toContain(secret)
+  })
+
+  it('keeps the proxy host of a URL whose credentials it removed', () => {
+    expect(redactCredentials('proxy http://squid:hunter2@10.0.0.5:3128 chosen')).toBe(
+      'proxy http://[redacted]@10.0.0.5:3128 chosen'
+    )
   })
 
   it('keeps ordinary lines', () => {

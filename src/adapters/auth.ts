@@ -19,7 +19,7 @@ export interface AuthEnvironment {
   env: NodeJS.ProcessEnv
 }
 
-/** The GitHub runner: OIDC tokens from `@actions/core`, masking through `::add-mask::`. */
+/** The GitHub runner: OIDC tokens from `@actions/core` (which masks them), masking through `::add-mask::`. */
 export const runnerEnvironment: AuthEnvironment = {
   getIDToken: audience => core.getIDToken(audience),
   setSecret: secret => core.setSecret(secret),
@@ -61,15 +61,33 @@ export function signIn(identity: Identity, runner: AuthEnvironment, clock: Clock
             "'permissions: id-token: write' to the job (or the workflow). Otherwise use auth 'azure-cli' or 'managed-identity'."
         )
       }
-      const getAssertion = async (): Promise<string> => {
-        const token = await runner.getIDToken(identity.audience)
-        runner.setSecret(token)
-        lastClaims = decodeJwtClaims(token)
-        return token
+      // MSAL asks for the assertion twice per token request (once to build the request, once from its
+      // configuration): one GitHub token serves both, and the next token request gets a fresh one.
+      let assertion: Promise<string> | undefined
+      const getAssertion = (): Promise<string> =>
+        // core.getIDToken masks the token itself.
+        (assertion ??= runner.getIDToken(identity.audience).then(token => {
+          lastClaims = decodeJwtClaims(token)
+          return token
+        }))
+      const msal = new ClientAssertionCredential(
+        identity.tenantId ?? '',
+        identity.clientId ?? '',
+        getAssertion,
+        {
+          authorityHost
+        }
+      )
+      inner = {
+        getToken: async (scopes, options) => {
+          assertion = undefined
+          try {
+            return await msal.getToken(scopes, options)
+          } finally {
+            assertion = undefined
+          }
+        }
       }
-      inner = new ClientAssertionCredential(identity.tenantId ?? '', identity.clientId ?? '', getAssertion, {
-        authorityHost
-      })
       break
     }
     case 'azure-cli':

@@ -2,8 +2,13 @@ import { AzureLogger } from '@azure/logger'
 import { TypeSpecRuntimeLogger } from '@typespec/ts-http-runtime'
 import { format } from 'node:util'
 
-const BEARER = /\b(Bearer|PoP)\s+[^\s"',;]+/gi
+const BEARER = /\b(Bearer|PoP|Basic)\s+[^\s"',;]+/gi
+// A user and password in a URL (a proxy's, most often): http://user:pass@host.
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:"']+:[^\s/@"']+@/gi
 const JWT = /\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g
+// A credential in a form or JSON: a quoted value is redacted whole (it may hold spaces).
+const QUOTED_SECRET =
+  /\b(client_assertion|client_secret|access_token|refresh_token|id_token|password|pwd|value)("?\s*:\s*")(?:[^"\\]|\\.)*"/gi
 const FORM_SECRET =
   /\b(client_assertion|client_secret|access_token|refresh_token|id_token|password|pwd|value)(["']?\s*[:=]\s*["']?)[^\s"'&,}]+/gi
 // A SAS signature (and any `sig`/`signature` parameter) in a URL.
@@ -19,7 +24,9 @@ const BASE64 = /(?<![\w+/-])(?=[\w+/-]*[A-Z])(?=[\w+/-]*[a-z])(?=[\w+/-]*\d)[A-Z
 export function redactCredentials(text: string): string {
   return text
     .replace(BEARER, '$1 [redacted]')
+    .replace(URL_CREDENTIALS, '$1[redacted]@')
     .replace(JWT, '[redacted JWT]')
+    .replace(QUOTED_SECRET, '$1$2[redacted]"')
     .replace(FORM_SECRET, '$1$2[redacted]')
     .replace(SIGNATURE, '$1=[redacted]')
     .replace(LONG_BASE64, '[redacted]')
