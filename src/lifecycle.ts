@@ -144,6 +144,7 @@ export class Run {
       identity,
       claims: signedIn.claims(),
       ...(options.inputs && { inputs: options.inputs }),
+      ...(process.env.HTTPS_PROXY && { proxy: process.env.HTTPS_PROXY }),
       ...extra
     })
     const connection: VaultConnection = {

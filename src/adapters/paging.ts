@@ -8,6 +8,8 @@ type PipelinePolicy = NonNullable<SecretClientOptions['additionalPolicies']>[num
 interface PageCapture {
   seen: boolean
   nextLink?: string
+  /** A refused page: its status and the service's error body. */
+  refused?: { status: number; body: string | undefined }
 }
 
 const scope = new AsyncLocalStorage<PageCapture>()
@@ -27,6 +29,8 @@ export const pageLinkPolicy: PipelinePolicy = {
     if (capture && request.method === 'GET' && response.status === 200) {
       capture.seen = true
       capture.nextLink = readNextLink(response.bodyAsText)
+    } else if (capture && request.method === 'GET' && response.status >= 400) {
+      capture.refused = { status: response.status, body: response.bodyAsText ?? undefined }
     }
     return response
   }
@@ -58,7 +62,11 @@ export async function readPage<T>(
   const capture: PageCapture = { seen: false }
   const iterator = byPage({ continuationToken, maxPageSize })
   try {
-    const result = await scope.run(capture, () => iterator.next())
+    const result = await scope
+      .run(capture, () => iterator.next())
+      .catch((error: unknown) => {
+        throw serviceError(error, capture.refused)
+      })
     const items = result.done ? [] : (result.value ?? [])
     const own = items as T[] & { continuationToken?: string }
     let next: string | undefined
@@ -73,4 +81,28 @@ export async function readPage<T>(
     // One page per iterator: close it so the SDK's generator does not wait on a page never read.
     await iterator.return?.().catch(() => undefined)
   }
+}
+
+/**
+ * The SDKs' pagers turn a refused page into "Pagination failed with unexpected statusCode 403",
+ * dropping the service's answer: the refusal the policy saw takes its place, with the status, the
+ * error code and the message (which names the missing data action, or the firewall's refusal).
+ */
+function serviceError(error: unknown, refused: PageCapture['refused']): unknown {
+  if (!refused || !/Pagination failed/i.test(String((error as Error)?.message))) return error
+  let body: { error?: { code?: string; message?: string; innererror?: { code?: string } } } = {}
+  try {
+    body = JSON.parse(refused.body ?? '{}')
+  } catch {
+    // not JSON: keep the status
+  }
+  return Object.assign(new Error(body.error?.message ?? `the service answered ${refused.status}`), {
+    name: 'RestError',
+    statusCode: refused.status,
+    ...(body.error?.code && { code: body.error.code }),
+    ...(body.error?.innererror?.code && { innerCode: body.error.innererror.code }),
+    ...((error as { response?: unknown }).response !== undefined && {
+      response: (error as { response?: unknown }).response
+    })
+  })
 }

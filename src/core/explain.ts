@@ -29,7 +29,9 @@ export interface Scene {
   type?: ItemType
   operation?: VaultOperation
   /** `client-id` / `tenant-id` input names of this side (a copy's target has its own). */
-  inputs?: { clientId: string; tenantId: string; environment: string }
+  inputs?: { clientId: string; tenantId: string; environment: string; audience?: string }
+  /** The proxy the runner goes through (HTTPS_PROXY), if any. */
+  proxy?: string
 }
 
 interface ErrorShape {
@@ -39,7 +41,12 @@ interface ErrorShape {
   cause?: unknown
 }
 
-const DEFAULT_INPUTS = { clientId: 'client-id', tenantId: 'tenant-id', environment: 'environment' }
+const DEFAULT_INPUTS = {
+  clientId: 'client-id',
+  tenantId: 'tenant-id',
+  environment: 'environment',
+  audience: 'audience'
+}
 
 const shape = (error: unknown): ErrorShape =>
   (typeof error === 'object' && error !== null ? error : {}) as ErrorShape
@@ -73,7 +80,7 @@ export function explainSignIn(error: unknown, scene: Scene): string | undefined 
     const audience = identity?.audience ?? 'api://AzureADTokenExchange'
     const wrongAudience =
       identity && claims && String(claims.aud) !== identity.cloud.defaultAudience
-        ? ` The audience differs from ${cloud}'s default '${identity.cloud.defaultAudience}': check the 'audience' input.`
+        ? ` The audience differs from ${cloud}'s default '${identity.cloud.defaultAudience}': check the '${names.audience ?? 'audience'}' input.`
         : ''
     return (
       `Sign-in failed: Microsoft Entra found no federated credential on app '${clientId}' matching this workflow (AADSTS70021). ${presented}` +
@@ -100,7 +107,7 @@ export function explainSignIn(error: unknown, scene: Scene): string | undefined 
   if (message.includes('AADSTS700024')) {
     return `Sign-in failed: the GitHub assertion was not within its valid time range when Entra checked it (AADSTS700024); check the runner's clock. ${presented}`.trim()
   }
-  const foreignTenant = /configured to acquire tokens for tenant ([\w.-]+)/i.exec(message)
+  const foreignTenant = /configured to acquire tokens for tenant ([\w-]+(?:\.[\w-]+)*)/i.exec(message)
   if (foreignTenant) {
     return otherTenant(scene, foreignTenant[1], identity?.tenantId ?? '(none)')
   }
@@ -175,12 +182,26 @@ export function explainNetwork(error: unknown, scene: Scene): string | undefined
     )
   }
   if (all.includes('ECONNREFUSED')) {
-    return `Connection refused (${firstLine(error)}): check the vault's address, and the proxy in HTTPS_PROXY if the runner uses one`
+    const proxy = scene.proxy ? safeUrl(scene.proxy) : undefined
+    if (proxy && message.includes(new URL(proxy).host.replace(/^localhost/, '127.0.0.1'))) {
+      return `Cannot reach the proxy ${proxy} (HTTPS_PROXY): connection refused. Check that it runs and that HTTPS_PROXY names it.`
+    }
+    return `Connection refused (${firstLine(error)}): check the vault's address${proxy ? ` and the proxy ${proxy} (HTTPS_PROXY)` : ''}`
   }
   if (all.includes('ETIMEDOUT') || all.includes('ECONNRESET') || all.includes('ENETUNREACH')) {
     return `The network failed on the way to ${escapeLog(vaultHost || 'the host')} (${all.find(c => /^E/.test(c))}): ${firstLine(error)}`
   }
   return undefined
+}
+
+/** A URL without its user, password, query or fragment. */
+function safeUrl(value: string): string | undefined {
+  try {
+    const url = new URL(value)
+    return `${url.protocol}//${url.host}`
+  } catch {
+    return undefined
+  }
 }
 
 /** The vault's own refusals of who or where we are: 401 (tenant, audience) and the firewall's 403. */

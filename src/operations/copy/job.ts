@@ -81,7 +81,8 @@ export async function copyVault(run: Run, settings: CopySettings, report: CopyRe
       inputs: {
         clientId: 'target-client-id',
         tenantId: 'target-tenant-id',
-        environment: 'target-environment'
+        environment: 'target-environment',
+        audience: 'target-audience'
       }
     })
   )
