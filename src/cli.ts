@@ -6,13 +6,15 @@ import { realSleep, systemClock } from './core/types.js'
 import type { Host } from './lifecycle.js'
 import { BACKUP_USAGE, backupCommand } from './operations/backup/cli.js'
 import { COPY_USAGE, copyCommand } from './operations/copy/cli.js'
+import { DISCOVER_USAGE, discoverCommand } from './operations/discover/cli.js'
 import { RESTORE_USAGE, restoreCommand } from './operations/restore/cli.js'
 
 type Command = (args: string[], host: Host & { failed: boolean }) => Promise<number>
 const COMMANDS: Record<string, { usage: string; run: Command }> = {
   backup: { usage: BACKUP_USAGE, run: backupCommand },
   restore: { usage: RESTORE_USAGE, run: restoreCommand },
-  copy: { usage: COPY_USAGE, run: copyCommand }
+  copy: { usage: COPY_USAGE, run: copyCommand },
+  discover: { usage: DISCOVER_USAGE, run: discoverCommand }
 }
 
 /** A terminal as the lifecycle's host: the console, DefaultAzureCredential, no job summary. */

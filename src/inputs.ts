@@ -43,7 +43,14 @@ export const Inputs = {
   TargetClientId: 'target-client-id',
   TargetAudience: 'target-audience',
   Rename: 'rename',
-  Versions: 'versions'
+  Versions: 'versions',
+  Subscriptions: 'subscriptions',
+  VaultInclude: 'vault-include',
+  VaultExclude: 'vault-exclude',
+  VaultTags: 'vault-tags',
+  ResourceGroups: 'resource-groups',
+  Locations: 'locations',
+  MaxJobs: 'max-jobs'
 } as const
 
 export type InputName = (typeof Inputs)[keyof typeof Inputs]
@@ -63,7 +70,10 @@ export const Outputs = {
   Recovered: 'recovered',
   Copied: 'copied',
   Unchanged: 'unchanged',
-  PlanPath: 'plan-path'
+  PlanPath: 'plan-path',
+  Vaults: 'vaults',
+  Count: 'count',
+  Matrix: 'matrix'
 } as const
 
 /** Returns the raw (trimmed) value of an input; empty when not given. */

@@ -10,6 +10,8 @@ import { runOperation, type Host } from './lifecycle.js'
 import { backupOperation } from './operations/backup/job.js'
 import { copyOperation } from './operations/copy/job.js'
 import { parseCopySettings } from './operations/copy/settings.js'
+import { discoverOperation } from './operations/discover/job.js'
+import { parseDiscoverSettings } from './operations/discover/settings.js'
 import { parseBackupSettings } from './operations/backup/settings.js'
 import { restoreOperation } from './operations/restore/job.js'
 import { parseRestoreSettings } from './operations/restore/settings.js'
@@ -34,13 +36,14 @@ export async function run(): Promise<void> {
   const source: InputSource = { read: name => core.getInput(name), env: process.env }
   try {
     const p = new Problems()
-    const operations = ['backup', 'restore', 'copy'] as const
+    const operations = ['backup', 'restore', 'copy', 'discover'] as const
     const operation = oneOf(p, Inputs.Operation, source.read(Inputs.Operation), operations, 'backup')
     p.throwIfAny()
     if (operation === 'backup') await runOperation(runner, backupOperation, parseBackupSettings(source))
     else if (operation === 'restore')
       await runOperation(runner, restoreOperation, parseRestoreSettings(source))
-    else await runOperation(runner, copyOperation, parseCopySettings(source))
+    else if (operation === 'copy') await runOperation(runner, copyOperation, parseCopySettings(source))
+    else await runOperation(runner, discoverOperation, parseDiscoverSettings(source))
   } catch (error) {
     // Only input errors reach here: runOperation reports everything else itself.
     core.setFailed(errorMessage(error))

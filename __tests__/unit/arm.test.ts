@@ -11,7 +11,7 @@ import { CLOUDS, type CloudSettings } from '../../src/core/cloud.js'
 import type { FleetVault } from '../../src/core/fleet.js'
 import { readAllPages } from '../../src/core/paging.js'
 import { RateController } from '../../src/core/rate.js'
-import { explainManagement } from '../../src/operations/discover/explain.js'
+import { explainManagement } from '../../src/core/explain.js'
 import { fleetLayout } from '../../testbed/fleet.js'
 import { startTestbed, type Testbed } from '../../testbed/index.js'
 

@@ -9,7 +9,7 @@ import { groupName, MAX_MATRIX_JOBS, type FleetMatrix, type VaultRecord } from '
 import { runOperation, type Host } from '../../src/lifecycle.js'
 import { discoverOperation } from '../../src/operations/discover/job.js'
 import { renderDiscoverSummary } from '../../src/operations/discover/summary.js'
-import { DISCOVER_INPUTS, parseDiscoverSettings } from '../../src/operations/discover/settings.js'
+import { parseDiscoverSettings } from '../../src/operations/discover/settings.js'
 import { fleetLayout } from '../../testbed/fleet.js'
 import { startTestbed, type Testbed } from '../../testbed/index.js'
 
@@ -90,18 +90,6 @@ describe('parseDiscoverSettings', () => {
     expect(() => parse({ vault: 'prod', 'max-jobs': 'many', 'vault-tags': '=x' })).toThrow(
       /Invalid inputs:\n- Input 'vault'.*\n- .*\n- /s
     )
-  })
-
-  it('names its inputs as action.yml will (a contract)', () => {
-    expect(Object.values(DISCOVER_INPUTS)).toEqual([
-      'subscriptions',
-      'vault-include',
-      'vault-exclude',
-      'vault-tags',
-      'resource-groups',
-      'locations',
-      'max-jobs'
-    ])
   })
 
   it('needs client-id and tenant-id for OIDC', () => {

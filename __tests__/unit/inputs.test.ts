@@ -304,3 +304,14 @@ describe('splitList', () => {
     expect(splitList(raw)).toEqual(expected)
   })
 })
+
+describe('the contract with action.yml', () => {
+  it('names every input and output that action.yml declares, and no other', async () => {
+    const { parse } = await import('yaml')
+    const { readFileSync } = await import('node:fs')
+    const { Inputs, Outputs } = await import('../../src/inputs.js')
+    const action = parse(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8'))
+    expect(Object.keys(action.inputs).sort()).toEqual([...Object.values(Inputs)].sort())
+    expect(Object.keys(action.outputs).sort()).toEqual([...Object.values(Outputs)].sort())
+  })
+})

@@ -3,7 +3,7 @@ import { vaultRecord } from '../../core/fleet.js'
 import { Inputs } from '../../inputs.js'
 import { runOperation, type Host } from '../../lifecycle.js'
 import { discoverOperation } from './job.js'
-import { DISCOVER_INPUTS, parseDiscoverSettings } from './settings.js'
+import { parseDiscoverSettings } from './settings.js'
 
 export const DISCOVER_USAGE = `Usage: keyvault-backup discover [options]
 
@@ -40,13 +40,13 @@ export async function discoverCommand(args: string[], host: Host & { failed: boo
     }
   })
   const raw: Record<string, string> = {
-    [DISCOVER_INPUTS.Subscriptions]: (values.subscription ?? []).join('\n'),
-    [DISCOVER_INPUTS.VaultInclude]: (values.include ?? []).join('\n'),
-    [DISCOVER_INPUTS.VaultExclude]: (values.exclude ?? []).join('\n'),
-    [DISCOVER_INPUTS.VaultTags]: (values.tag ?? []).join('\n'),
-    [DISCOVER_INPUTS.ResourceGroups]: (values['resource-group'] ?? []).join('\n'),
-    [DISCOVER_INPUTS.Locations]: (values.location ?? []).join('\n'),
-    [DISCOVER_INPUTS.MaxJobs]: values['max-jobs'] ?? '',
+    [Inputs.Subscriptions]: (values.subscription ?? []).join('\n'),
+    [Inputs.VaultInclude]: (values.include ?? []).join('\n'),
+    [Inputs.VaultExclude]: (values.exclude ?? []).join('\n'),
+    [Inputs.VaultTags]: (values.tag ?? []).join('\n'),
+    [Inputs.ResourceGroups]: (values['resource-group'] ?? []).join('\n'),
+    [Inputs.Locations]: (values.location ?? []).join('\n'),
+    [Inputs.MaxJobs]: values['max-jobs'] ?? '',
     [Inputs.Environment]: values.environment ?? '',
     [Inputs.Auth]: values.auth ?? '',
     [Inputs.TenantId]: values['tenant-id'] ?? ''

@@ -7,7 +7,7 @@ import { describeRetry, RateController } from '../../core/rate.js'
 import { escapeLog } from '../../core/text.js'
 import { StepError, type Operation, type Run } from '../../lifecycle.js'
 import { TOOL_NAME, TOOL_VERSION } from '../../version.js'
-import { explainManagement } from './explain.js'
+import { explainManagement } from '../../core/explain.js'
 import type { DiscoverSettings } from './settings.js'
 import {
   discoverFailures,

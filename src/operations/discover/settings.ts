@@ -18,27 +18,6 @@ import {
   type InputSource
 } from '../../inputs.js'
 
-/**
- * The inputs only discover takes (a contract, like `Inputs`). Until they join `Inputs` in
- * src/inputs.ts, the other operations cannot refuse them; discover refuses every other input.
- */
-export const DISCOVER_INPUTS = {
-  Subscriptions: 'subscriptions',
-  VaultInclude: 'vault-include',
-  VaultExclude: 'vault-exclude',
-  VaultTags: 'vault-tags',
-  ResourceGroups: 'resource-groups',
-  Locations: 'locations',
-  MaxJobs: 'max-jobs'
-} as const
-
-/** The outputs of discover. */
-export const DISCOVER_OUTPUTS = {
-  Vaults: 'vaults',
-  Count: 'count',
-  Matrix: 'matrix'
-} as const
-
 /** What discover needs: who signs in where, which subscriptions, the filters and the matrix size. */
 export interface DiscoverSettings extends CommonSettings {
   operation: 'discover'
@@ -53,7 +32,13 @@ export interface DiscoverSettings extends CommonSettings {
 
 /** The inputs discover takes; any other input with a value is refused. */
 export const DISCOVER_ACCEPTED: ReadonlySet<string> = new Set<string>([
-  ...Object.values(DISCOVER_INPUTS),
+  Inputs.Subscriptions,
+  Inputs.VaultInclude,
+  Inputs.VaultExclude,
+  Inputs.VaultTags,
+  Inputs.ResourceGroups,
+  Inputs.Locations,
+  Inputs.MaxJobs,
   Inputs.Environment,
   Inputs.Auth,
   Inputs.ClientId,
@@ -80,7 +65,7 @@ function tagLines(p: Problems, raw: string): TagFilter[] {
   return splitLines(raw).flatMap(line => {
     const eq = line.indexOf('=')
     if (eq <= 0) {
-      p.add(`Invalid line in '${DISCOVER_INPUTS.VaultTags}': ${quote(line)}. Expected key=value`)
+      p.add(`Invalid line in '${Inputs.VaultTags}': ${quote(line)}. Expected key=value`)
       return []
     }
     return [{ key: line.slice(0, eq).trim(), value: line.slice(eq + 1).trim() }]
@@ -93,7 +78,7 @@ function subscriptionIds(p: Problems, raw: string): string[] {
   for (const id of splitList(raw)) {
     if (!GUID.test(id)) {
       p.add(
-        `Invalid value in '${DISCOVER_INPUTS.Subscriptions}': ${quote(id)}. Expected a subscription id, a GUID such as 00000000-0000-0000-0000-000000000000`
+        `Invalid value in '${Inputs.Subscriptions}': ${quote(id)}. Expected a subscription id, a GUID such as 00000000-0000-0000-0000-000000000000`
       )
     } else if (!seen.has(id.toLowerCase())) {
       seen.add(id.toLowerCase())
@@ -117,53 +102,39 @@ export function parseDiscoverSettings(source: InputSource): DiscoverSettings {
     tenantId: env.AZURE_TENANT_ID
   })
   const names = "Vault names hold letters, digits and '-'; patterns may add '*' and '?'"
-  const include = globs(
-    p,
-    DISCOVER_INPUTS.VaultInclude,
-    read(DISCOVER_INPUTS.VaultInclude),
-    VAULT_PATTERN,
-    names
-  )
-  const exclude = globs(
-    p,
-    DISCOVER_INPUTS.VaultExclude,
-    read(DISCOVER_INPUTS.VaultExclude),
-    VAULT_PATTERN,
-    names
-  )
+  const include = globs(p, Inputs.VaultInclude, read(Inputs.VaultInclude), VAULT_PATTERN, names)
+  const exclude = globs(p, Inputs.VaultExclude, read(Inputs.VaultExclude), VAULT_PATTERN, names)
   const both = include.filter(x => exclude.some(y => y.toLowerCase() === x.toLowerCase()))
   if (both.length > 0) {
     p.add(
-      `Inputs '${DISCOVER_INPUTS.VaultInclude}' and '${DISCOVER_INPUTS.VaultExclude}' both list ${both.map(quote).join(', ')}; keep it in one`
+      `Inputs '${Inputs.VaultInclude}' and '${Inputs.VaultExclude}' both list ${both.map(quote).join(', ')}; keep it in one`
     )
   }
   const settings: DiscoverSettings = {
     operation: 'discover',
     cloud,
     identity,
-    subscriptions: subscriptionIds(p, read(DISCOVER_INPUTS.Subscriptions)),
+    subscriptions: subscriptionIds(p, read(Inputs.Subscriptions)),
     filter: {
       include,
       exclude,
-      tags: tagLines(p, read(DISCOVER_INPUTS.VaultTags)),
+      tags: tagLines(p, read(Inputs.VaultTags)),
       resourceGroups: globs(
         p,
-        DISCOVER_INPUTS.ResourceGroups,
-        read(DISCOVER_INPUTS.ResourceGroups),
+        Inputs.ResourceGroups,
+        read(Inputs.ResourceGroups),
         GROUP_PATTERN,
         "Resource group names hold letters, digits, '-', '_', '.', '(' and ')'; patterns may add '*' and '?'"
       ),
       locations: globs(
         p,
-        DISCOVER_INPUTS.Locations,
-        read(DISCOVER_INPUTS.Locations),
+        Inputs.Locations,
+        read(Inputs.Locations),
         LOCATION_PATTERN,
         "Expected a location such as 'westeurope' or 'West Europe'; patterns may add '*' and '?'"
       )
     },
-    maxJobs:
-      integer(p, DISCOVER_INPUTS.MaxJobs, read(DISCOVER_INPUTS.MaxJobs), 1, MAX_MATRIX_JOBS) ??
-      MAX_MATRIX_JOBS,
+    maxJobs: integer(p, Inputs.MaxJobs, read(Inputs.MaxJobs), 1, MAX_MATRIX_JOBS) ?? MAX_MATRIX_JOBS,
     failOnError: bool(p, Inputs.FailOnError, read(Inputs.FailOnError), true)
   }
   p.throwIfAny()

@@ -1,7 +1,7 @@
 import { fleetMatrix, vaultRecord, type FleetGroup, type FleetVault } from '../../core/fleet.js'
 import { SUMMARY_ITEM_LIMIT } from '../../core/report.js'
 import { escapeLog, escapeMarkdown } from '../../core/text.js'
-import { DISCOVER_OUTPUTS } from './settings.js'
+import { Outputs } from '../../inputs.js'
 
 /** A subscription whose vaults were listed. */
 export interface SubscriptionRead {
@@ -49,9 +49,9 @@ export function newDiscoverReport(settings: { cloud: { name: string }; maxJobs: 
 /** `vaults` (JSON array), `count` and `matrix` (JSON object for `fromJSON`), all strings. */
 export function discoverOutputs(report: DiscoverReport): Record<string, string> {
   return {
-    [DISCOVER_OUTPUTS.Vaults]: JSON.stringify(report.vaults.map(vaultRecord)),
-    [DISCOVER_OUTPUTS.Count]: String(report.vaults.length),
-    [DISCOVER_OUTPUTS.Matrix]: JSON.stringify(fleetMatrix(report.groups))
+    [Outputs.Vaults]: JSON.stringify(report.vaults.map(vaultRecord)),
+    [Outputs.Count]: String(report.vaults.length),
+    [Outputs.Matrix]: JSON.stringify(fleetMatrix(report.groups))
   }
 }
 
