@@ -25,6 +25,7 @@ export const Inputs = {
   Upload: 'upload',
   Path: 'path',
   Concurrency: 'concurrency',
+  VaultConcurrency: 'vault-concurrency',
   FailOnError: 'fail-on-error',
   DryRun: 'dry-run',
   RunId: 'run-id',
@@ -73,7 +74,8 @@ export const Outputs = {
   PlanPath: 'plan-path',
   Vaults: 'vaults',
   Count: 'count',
-  Matrix: 'matrix'
+  Matrix: 'matrix',
+  Results: 'results'
 } as const
 
 /** Returns the raw (trimmed) value of an input; empty when not given. */

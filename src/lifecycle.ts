@@ -1,11 +1,21 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { createManagementPlane } from './adapters/arm.js'
 import { signIn, type AuthEnvironment, type SignedIn } from './adapters/auth.js'
+import { VaultLocator } from './adapters/locator.js'
 import { checkAccess, createVaultClients, type VaultClients } from './adapters/keyvault.js'
 import type { VaultCapability } from './adapters/policies.js'
 import type { VaultTarget } from './core/cloud.js'
 import { errorMessage } from './core/errors.js'
-import { explain, explainNetwork, explainSignIn, explainVaultRefusal, type Scene } from './core/explain.js'
+import {
+  explain,
+  explainManagement,
+  explainNetwork,
+  explainSignIn,
+  explainVaultRefusal,
+  type Scene
+} from './core/explain.js'
+import type { FleetVault } from './core/fleet.js'
 import { identityKey, type Identity } from './core/identity.js'
 import { RequestPace } from './core/pace.js'
 import { describeRetry, RateController } from './core/rate.js'
@@ -86,6 +96,7 @@ export class Run {
   readonly clock: Clock
   readonly sleep: Sleep
   private readonly identities = new Map<string, SignedIn>()
+  private readonly locators = new Map<string, VaultLocator>()
   private readonly connections = new Map<string, VaultConnection>()
   private readonly temps: string[] = []
 
@@ -163,6 +174,39 @@ export class Run {
     }
     this.connections.set(key, connection)
     return connection
+  }
+
+  /**
+   * The vault's resource in Resource Manager (subscription, resource group, location, tenant), when
+   * the identity may read it (Reader, or `Microsoft.KeyVault/vaults/read`); otherwise why not, in
+   * words for one log line. Never throws: without that permission the run goes on as before.
+   */
+  async vaultResource(
+    vault: VaultTarget,
+    identity: Identity
+  ): Promise<{ resource: FleetVault } | { unreadable: string }> {
+    const key = identityKey(identity)
+    let locator = this.locators.get(key)
+    if (!locator) {
+      const plane = createManagementPlane(identity.cloud, this.signIn(identity).credential, {
+        userAgent: `${TOOL_NAME}/${TOOL_VERSION}`
+      })
+      locator = new VaultLocator(
+        plane,
+        new RateController({ concurrency: 1, clock: this.clock, sleep: this.sleep })
+      )
+      this.locators.set(key, locator)
+    }
+    try {
+      const resource = await locator.locate(vault.url)
+      return resource
+        ? { resource }
+        : {
+            unreadable: `no subscription this identity may read holds vault '${vault.name}' (Reader on it, or Microsoft.KeyVault/vaults/read, would let it)`
+          }
+    } catch (error) {
+      return { unreadable: explainManagement(error, { identity }) }
+    }
   }
 
   /**

@@ -109,10 +109,14 @@ describe('a backup of items with hostile tags and content types', () => {
         'complete',
         'failed',
         'manifest-sha256',
+        'results',
         'skipped'
       ].sort()
     )
     expect(result.outputs['backed-up']).toBe(String(Object.keys(PAYLOADS).length + 1))
+    expect(JSON.parse(result.outputs.results)).toEqual([
+      expect.objectContaining({ vault: 'tagged', backedUp: Object.keys(PAYLOADS).length + 1, failed: 0 })
+    ])
   })
 
   it('renders the payloads as text in the job summary', () => {

@@ -107,7 +107,8 @@ test('a dry run prints the plan, writes the plan file and nothing else', async (
   expect(await secretNames('dry-target')).toEqual([])
 })
 
-test('another security world is refused with the rule and the vaults that qualify', async () => {
+test('another geography is refused before any write, naming both vaults and pointing to copy', async () => {
+  testbed.keyvault.clearLog()
   const result = await runAction({
     env: testbed.env,
     inputs: {
@@ -119,12 +120,15 @@ test('another security world is refused with the rule and the vaults that qualif
     }
   })
   expect(result.exitCode).toBe(1)
-  expect(result.log).toMatch(/same Azure subscription AND the same Azure geography/)
-  expect(result.log).toMatch(/Vaults that qualify/)
-  expect(result.outputs).toMatchObject({ restored: '0', failed: '3' })
-  // Certificates go first; the first refusal stops the run instead of failing every item alike.
-  const restores = testbed.keyvault.requestLog.filter(e => e.vault === 'elsewhere' && e.method === 'POST')
-  expect(restores.filter(e => e.status === 400)).toHaveLength(1)
+  // The identity may read both vaults' resources (Reader on the subscription): the check is Resource Manager's.
+  const errors = result.log.split('\n').filter(l => l.startsWith('::error'))
+  expect(errors).toEqual([
+    expect.stringMatching(
+      /The target vault 'elsewhere' is in geography United States \(eastus\), the backup's vault 'prod' in Europe \(westeurope\).*same Azure subscription and the same geography.*'operation: copy'/
+    )
+  ])
+  expect(result.outputs).toMatchObject({ restored: '0' })
+  expect(testbed.keyvault.requestLog.filter(e => e.vault === 'elsewhere' && e.method !== 'GET')).toEqual([])
   expect(await secretNames('elsewhere')).toEqual([])
 })
 

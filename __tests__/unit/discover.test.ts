@@ -8,7 +8,7 @@ import { getCACertificates, setDefaultCACertificates } from 'node:tls'
 import { groupName, MAX_MATRIX_JOBS, type FleetMatrix, type VaultRecord } from '../../src/core/fleet.js'
 import { runOperation, type Host } from '../../src/lifecycle.js'
 import { discoverOperation } from '../../src/operations/discover/job.js'
-import { renderDiscoverSummary } from '../../src/operations/discover/summary.js'
+import { outputSizeWarning, renderDiscoverSummary } from '../../src/operations/discover/summary.js'
 import { parseDiscoverSettings } from '../../src/operations/discover/settings.js'
 import { fleetLayout } from '../../testbed/fleet.js'
 import { startTestbed, type Testbed } from '../../testbed/index.js'
@@ -94,6 +94,31 @@ describe('parseDiscoverSettings', () => {
 
   it('needs client-id and tenant-id for OIDC', () => {
     expect(() => parse({}, {})).toThrow("Input 'client-id' is required for auth 'oidc'")
+  })
+})
+
+describe('outputSizeWarning', () => {
+  const outputs = (matrixChars: number, vaultsChars: number) => ({
+    matrix: 'm'.repeat(matrixChars),
+    vaults: 'v'.repeat(vaultsChars),
+    count: '1'
+  })
+
+  it('says nothing while the outputs fit, counted as GitHub counts them (UTF-16)', () => {
+    expect(outputSizeWarning(outputs(100_000, 349_000))).toBeUndefined()
+  })
+
+  it('names the vaults output and what to map instead when both together would not fit', () => {
+    expect(outputSizeWarning(outputs(100_000, 360_000))).toBe(
+      "The 'vaults' output takes about 720 kB as GitHub counts it; a job's outputs hold at most 1 MB. " +
+        "Map only 'matrix' and 'count' to the job's outputs (the matrix jobs need no more)."
+    )
+  })
+
+  it('asks for a smaller fleet when the matrix alone would not fit', () => {
+    expect(outputSizeWarning(outputs(460_000, 0))).toMatch(
+      /^The 'matrix' output takes about 920 kB .*split it over several discover steps \('subscriptions'\)/
+    )
   })
 })
 

@@ -20,7 +20,14 @@ describe('backup settings: defaults', () => {
   it('fills every default from a minimal input set', () => {
     expect(backup({})).toEqual({
       operation: 'backup',
-      vault: { url: 'https://prod.vault.azure.net', name: 'prod', knownHost: true },
+      targets: [
+        {
+          vault: { url: 'https://prod.vault.azure.net', name: 'prod', knownHost: true },
+          path: join('/runner/temp', 'keyvault-backup', 'prod'),
+          artifactName: 'keyvault-backup-prod'
+        }
+      ],
+      vaultConcurrency: 1,
       identity: expect.objectContaining({
         method: 'oidc',
         cloud: expect.objectContaining({ name: 'AzureCloud' }),
@@ -34,11 +41,10 @@ describe('backup settings: defaults', () => {
         tags: [],
         skipDisabled: false
       },
-      path: join('/runner/temp', 'keyvault-backup', 'prod'),
       concurrency: 32,
       failOnError: true,
       dryRun: false,
-      upload: { name: 'keyvault-backup-prod', compressionLevel: 0 }
+      upload: { compressionLevel: 0 }
     })
   })
 
@@ -60,7 +66,7 @@ describe('backup settings: accepted values', () => {
       name: 'US Government cloud',
       inputs: { environment: 'azureusgovernment' },
       expected: {
-        vault: { url: 'https://prod.vault.usgovcloudapi.net' },
+        targets: [{ vault: { url: 'https://prod.vault.usgovcloudapi.net' } }],
         identity: {
           cloud: expect.objectContaining({ authorityHost: 'https://login.microsoftonline.us' }),
           audience: 'api://AzureADTokenExchangeUSGov'
@@ -71,19 +77,23 @@ describe('backup settings: accepted values', () => {
       name: 'China cloud',
       inputs: { environment: 'AzureChinaCloud' },
       expected: {
-        vault: { url: 'https://prod.vault.azure.cn' },
+        targets: [{ vault: { url: 'https://prod.vault.azure.cn' } }],
         identity: { audience: 'api://AzureADTokenExchangeChina' }
       }
     },
     {
       name: 'loopback URL',
       inputs: { vault: 'https://127.0.0.1:8443/' },
-      expected: { vault: { url: 'https://127.0.0.1:8443', knownHost: false, name: '127.0.0.1-8443' } }
+      expected: {
+        targets: [{ vault: { url: 'https://127.0.0.1:8443', knownHost: false, name: '127.0.0.1-8443' } }]
+      }
     },
     {
       name: 'full Key Vault URL',
       inputs: { vault: 'https://Prod.vault.azure.net' },
-      expected: { vault: { url: 'https://prod.vault.azure.net', knownHost: true, name: 'prod' } }
+      expected: {
+        targets: [{ vault: { url: 'https://prod.vault.azure.net', knownHost: true, name: 'prod' } }]
+      }
     },
     {
       name: 'lists and tags',
@@ -134,6 +144,43 @@ describe('backup settings: accepted values', () => {
   ]
   it.each(cases)('$name', ({ inputs, expected }) => {
     expect(backup(inputs)).toMatchObject(expected)
+  })
+})
+
+describe('backup settings: several vaults', () => {
+  it('gives each vault its own folder and artifact', () => {
+    const settings = backup({
+      vault: 'prod\nhttps://staging.vault.azure.net\n',
+      'artifact-name': 'kv-{vault}-nightly',
+      path: '/backups',
+      'vault-concurrency': '4'
+    })
+    expect(settings.targets.map(t => [t.vault.name, t.path, t.artifactName])).toEqual([
+      ['prod', join('/backups', 'prod'), 'kv-prod-nightly'],
+      ['staging', join('/backups', 'staging'), 'kv-staging-nightly']
+    ])
+    expect(settings.vaultConcurrency).toBe(4)
+  })
+
+  it.each([
+    [
+      'an artifact name without {vault}',
+      { 'artifact-name': 'kv-nightly' },
+      /must hold '\{vault\}' when 'vault' lists several vaults/
+    ],
+    ['a vault twice', { vault: 'prod\nstaging\nPROD' }, /lists vault 'prod' twice/i],
+    [
+      'a vault twice under two URLs',
+      { vault: 'prod\nhttps://prod.privatelink.vaultcore.azure.net' },
+      /lists vault 'prod' twice/
+    ],
+    [
+      'more than four at once',
+      { 'vault-concurrency': '5' },
+      /'vault-concurrency': "5". Expected a whole number from 1 to 4/
+    ]
+  ])('refuses %s', (_, inputs, message) => {
+    expect(() => backup({ vault: 'prod\nstaging', ...inputs })).toThrow(message)
   })
 })
 

@@ -9,7 +9,8 @@ import {
   backupOutputs,
   newBackupReport,
   renderBackupSummary,
-  type BackupReport
+  type BackupReport,
+  type VaultBackupReport
 } from '../../src/operations/backup/summary.js'
 import { FakeClock, MemoryLog, restError } from './fakes.js'
 
@@ -36,12 +37,16 @@ describe('escaping free text', () => {
   })
 })
 
+/** A step report of one vault. */
+const one = (vault: VaultBackupReport): BackupReport => ({ dryRun: vault.dryRun, vaults: [vault] })
+
 describe('renderBackupSummary', () => {
-  const report = (outcomes: ItemOutcome[], extra: Partial<BackupReport> = {}): BackupReport => ({
-    ...newBackupReport({ url: 'https://prod.vault.azure.net', name: 'prod' }, false),
-    outcomes,
-    ...extra
-  })
+  const report = (outcomes: ItemOutcome[], extra: Partial<VaultBackupReport> = {}): BackupReport =>
+    one({
+      ...newBackupReport([{ url: 'https://prod.vault.azure.net', name: 'prod' }], false).vaults[0],
+      outcomes,
+      ...extra
+    })
 
   it('shows totals per type, the failures with reasons and the artifact', () => {
     const md = renderBackupSummary(
@@ -77,22 +82,23 @@ describe('renderBackupSummary', () => {
   })
 
   it('escapes tags and content types', () => {
-    const md = renderBackupSummary({
-      ...report([outcome('a', 'backed-up')]),
-      items: [
-        {
-          type: 'secrets',
-          name: 'a',
-          file: 'secrets/a.blob',
-          size: 1,
-          sha256: '0'.repeat(64),
-          versionCount: 1,
-          enabled: true,
-          contentType: 'text/<b>x</b>',
-          tags: { note: 'a|b\n## pwned' }
-        }
-      ]
-    })
+    const md = renderBackupSummary(
+      report([outcome('a', 'backed-up')], {
+        items: [
+          {
+            type: 'secrets',
+            name: 'a',
+            file: 'secrets/a.blob',
+            size: 1,
+            sha256: '0'.repeat(64),
+            versionCount: 1,
+            enabled: true,
+            contentType: 'text/<b>x</b>',
+            tags: { note: 'a|b\n## pwned' }
+          }
+        ]
+      })
+    )
     expect(md).not.toContain('<b>')
     expect(md).not.toContain('\n## pwned')
   })
@@ -154,13 +160,14 @@ describe('describeVaultError', () => {
 })
 
 describe('outputs and failures', () => {
-  const r: BackupReport = {
-    ...newBackupReport({ url: 'u', name: 'u' }, false),
+  const v: VaultBackupReport = {
+    ...newBackupReport([{ url: 'u', name: 'u' }], false).vaults[0],
     outcomes: [outcome('a', 'backed-up'), outcome('b', 'failed', 'why'), outcome('c', 'skipped', 'x')],
     manifestSha256: 'f'.repeat(64),
     backupPath: '/tmp/b',
     complete: false
   }
+  const r = one(v)
 
   it('counts, and names the failures', () => {
     expect(backupOutputs(r)).toMatchObject({
@@ -172,17 +179,17 @@ describe('outputs and failures', () => {
       'artifact-id': ''
     })
     expect(backupFailures(r)).toBe("1 of 2 items failed:\nsecret 'b': why")
-    expect(backupFailures({ ...r, outcomes: [outcome('a', 'backed-up')] })).toBeUndefined()
+    expect(backupFailures(one({ ...v, outcomes: [outcome('a', 'backed-up')] }))).toBeUndefined()
   })
 
   it('counts a failed listing as a failure', () => {
-    const listing = {
-      ...r,
+    const listing = one({
+      ...v,
       outcomes: [outcome('a', 'backed-up')],
       listingFailures: [{ type: 'keys' as const, reason: 'listing keys failed: 403' }]
-    }
+    })
     expect(backupOutputs(listing).failed).toBe('1')
-    expect(backupFailures(listing)).toBe("1 of 2 items failed:\nkey '(listing)': listing keys failed: 403")
+    expect(backupFailures(listing)).toBe('1 of 2 items failed:\nthe keys listing: listing keys failed: 403')
   })
 
   it('says one permission mistake once, naming the items it affected', () => {
@@ -196,15 +203,76 @@ describe('outputs and failures', () => {
   })
 
   it('puts an incomplete backup at the top of the summary', () => {
-    const md = renderBackupSummary({
-      ...r,
-      listingFailures: [{ type: 'keys', reason: 'listing keys failed: 403' }]
-    })
+    const md = renderBackupSummary(
+      one({ ...v, listingFailures: [{ type: 'keys', reason: 'listing keys failed: 403' }] })
+    )
     const lines = md.split('\n')
     expect(lines.findIndex(l => l.startsWith('> **Incomplete backup:**'))).toBeLessThan(
       lines.findIndex(l => l.startsWith('| Type |'))
     )
     expect(md).toContain('keys could not be listed completely; 1 items failed')
+  })
+})
+
+describe('a step of several vaults', () => {
+  const vault = (name: string, extra: Partial<VaultBackupReport>): VaultBackupReport => ({
+    ...newBackupReport([{ url: `https://${name}.vault.azure.net`, name }], false).vaults[0],
+    ...extra
+  })
+  const step: BackupReport = {
+    dryRun: false,
+    vaults: [
+      vault('alpha', {
+        outcomes: [outcome('a', 'backed-up'), outcome('b', 'backed-up')],
+        complete: true,
+        manifestSha256: 'a'.repeat(64)
+      }),
+      vault('beta', { fatal: 'Permission denied: the identity lacks the data action' }),
+      vault('gamma', {
+        outcomes: [outcome('c', 'backed-up'), outcome('d', 'failed', 'timed out')],
+        complete: false
+      })
+    ]
+  }
+
+  it('adds the counts up, counts a failed vault, and gives each vault in results', () => {
+    const out = backupOutputs(step)
+    expect(out).toMatchObject({
+      'backed-up': '3',
+      failed: '2',
+      complete: 'false',
+      'manifest-sha256': '',
+      'artifact-id': ''
+    })
+    expect(JSON.parse(out.results)).toEqual([
+      expect.objectContaining({
+        vault: 'alpha',
+        backedUp: 2,
+        failed: 0,
+        complete: true,
+        manifestSha256: 'a'.repeat(64)
+      }),
+      expect.objectContaining({
+        vault: 'beta',
+        backedUp: 0,
+        failed: 1,
+        error: expect.stringMatching(/Permission denied/)
+      }),
+      expect.objectContaining({ vault: 'gamma', backedUp: 1, failed: 1, complete: false })
+    ])
+  })
+
+  it('names the failed vault and the failed item of another', () => {
+    expect(backupFailures(step)).toBe(
+      "1 of 3 vaults could not be backed up; 1 of 4 items failed:\nvault 'beta': Permission denied: the identity lacks the data action\nsecret 'd' in vault 'gamma': timed out"
+    )
+  })
+
+  it('has one row per vault in the summary', () => {
+    const md = renderBackupSummary(step)
+    expect(md).toContain('## Key Vault backup of 3 vaults')
+    expect(md.split('\n').filter(l => /^\| (alpha|beta|gamma) \|/.test(l))).toHaveLength(3)
+    expect(md).toContain('| beta | 0 | 0 | 1 | **failed**: Permission denied')
   })
 })
 

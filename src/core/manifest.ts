@@ -54,7 +54,17 @@ export interface Manifest {
   formatVersion: number
   tool: { name: string; version: string }
   createdAt: string
-  source: { vaultUrl: string; vaultName: string; cloud: string; tenantId?: string }
+  source: {
+    vaultUrl: string
+    vaultName: string
+    cloud: string
+    tenantId?: string
+    /** Where the vault lives (from Resource Manager when the identity may read it; else its region only). */
+    subscriptionId?: string
+    resourceGroup?: string
+    location?: string
+    geography?: string
+  }
   /** True when every selected item of every selected type is in the backup. */
   complete: boolean
   /** Types whose listing failed (what else is missing is in `failed`). */

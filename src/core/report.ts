@@ -10,6 +10,8 @@ export interface FailedItem {
   type: ItemType
   name: string
   reason?: string
+  /** How the message names it, when not `type 'name'` (e.g. a whole vault). */
+  label?: string
 }
 
 /**
@@ -25,19 +27,24 @@ export function failureMessage(
   shownNames = 5
 ): string | undefined {
   if (failed.length === 0) return undefined
+  return `${failed.length} of ${total} items ${what}:\n${failureLines(failed, shownReasons, shownNames)}`
+}
+
+/** The lines of a failure message under its headline: one per distinct reason, naming the items. */
+export function failureLines(failed: readonly FailedItem[], shownReasons = 5, shownNames = 5): string {
   const byReason = new Map<string, FailedItem[]>()
   for (const item of failed) {
     const reason = item.reason ?? 'failed'
     byReason.set(reason, [...(byReason.get(reason) ?? []), item])
   }
   const lines = [...byReason.entries()].slice(0, shownReasons).map(([reason, items]) => {
-    const names = items.slice(0, shownNames).map(i => `${singular(i.type)} '${escapeLog(i.name)}'`)
+    const names = items.slice(0, shownNames).map(i => i.label ?? `${singular(i.type)} '${escapeLog(i.name)}'`)
     const more = items.length > shownNames ? ` and ${items.length - shownNames} more` : ''
     return `${names.join(', ')}${more}: ${escapeLog(reason)}`
   })
   const hidden = byReason.size - shownReasons
   const tail = hidden > 0 ? `\n…and ${hidden} other reasons (see the job summary)` : ''
-  return `${failed.length} of ${total} items ${what}:\n${lines.join('\n')}${tail}`
+  return `${lines.join('\n')}${tail}`
 }
 
 /** A Markdown table of failures: type, name, reason, cut off at `limit` rows. */

@@ -115,7 +115,8 @@ export function foreignWorldMessage(sourceVault: string, targetVault: string): s
     `backup restores only into a vault in the same Azure subscription AND the same Azure geography as the ` +
     `vault it came from (${source}). Vaults that qualify: any vault of that subscription whose region ` +
     `is in the same geography (for example West Europe and North Europe are both Europe). Another ` +
-    `subscription, another geography or another tenant cannot read these blobs; nothing was restored.`
+    `subscription, another geography or another tenant cannot read these blobs; nothing was restored. ` +
+    `To bring these items there, use 'operation: copy' (values vault to vault).`
   )
 }
 

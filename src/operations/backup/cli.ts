@@ -7,8 +7,10 @@ import { parseBackupSettings } from './settings.js'
 export const BACKUP_USAGE = `Usage: keyvault-backup backup --vault NAME|URL --out DIR [options]
 
 Options (same meaning as the action's inputs):
-  --vault NAME|URL        vault name (e.g. prod) or https:// URL            (required)
+  --vault NAME|URL        vault name (e.g. prod) or https:// URL (required; repeatable: each vault
+                          gets its own folder under --out)
   --out DIR               folder for manifest.json and the blobs           (required)
+  --vault-concurrency N   with several vaults, how many at once (1-4, default 1)
   --environment CLOUD     AzureCloud (default), AzureUSGovernment, AzureChinaCloud
   --auth METHOD           default (DefaultAzureCredential), azure-cli, managed-identity
   --tenant-id ID          the tenant to sign in to
@@ -28,7 +30,8 @@ export async function backupCommand(args: string[], host: Host & { failed: boole
   const { values } = parseArgs({
     args,
     options: {
-      vault: { type: 'string' },
+      vault: { type: 'string', multiple: true },
+      'vault-concurrency': { type: 'string' },
       out: { type: 'string' },
       environment: { type: 'string' },
       auth: { type: 'string' },
@@ -45,7 +48,8 @@ export async function backupCommand(args: string[], host: Host & { failed: boole
   })
   if (!values.out && !values['dry-run']) throw new Error('--out is required (the folder to write)')
   const raw: Record<string, string> = {
-    [Inputs.Vault]: values.vault ?? '',
+    [Inputs.Vault]: (values.vault ?? []).join('\n'),
+    [Inputs.VaultConcurrency]: values['vault-concurrency'] ?? '',
     [Inputs.Path]: values.out ?? '',
     [Inputs.Environment]: values.environment ?? '',
     [Inputs.Auth]: values.auth ?? '',
@@ -63,12 +67,15 @@ export async function backupCommand(args: string[], host: Host & { failed: boole
   const report = await runOperation(host, backupOperation, settings)
   const out = backupOperation.outputs(report)
   const done = settings.dryRun ? 'would back up' : 'backed up'
+  const count = report.vaults
+    .flatMap(v => v.outcomes)
+    .filter(o => o.status === 'backed-up' || o.status === 'planned').length
   console.log(
-    `${done} ${report.outcomes.filter(o => o.status === 'backed-up' || o.status === 'planned').length}, ` +
-      `skipped ${out.skipped}, failed ${out.failed}` +
+    `${done} ${count}, skipped ${out.skipped}, failed ${out.failed}` +
       (out.complete === 'false' ? ' (incomplete backup)' : '')
   )
-  if (report.backupPath)
-    console.log(`Folder: ${report.backupPath}\nManifest SHA-256: ${report.manifestSha256}`)
+  for (const v of report.vaults) {
+    if (v.backupPath) console.log(`Folder: ${v.backupPath}\nManifest SHA-256: ${v.manifestSha256}`)
+  }
   return host.failed ? 1 : 0
 }

@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { VaultTarget } from '../../core/cloud.js'
+import type { CloudSettings, VaultTarget } from '../../core/cloud.js'
 import type { SelectionFilter } from '../../core/selection.js'
 import {
   absolutePath,
@@ -17,31 +17,47 @@ import {
   quote,
   refuseOtherInputs,
   SOURCE_IDENTITY,
+  splitLines,
   type CommonSettings,
   type Identity,
   type InputSource
 } from '../../inputs.js'
 
-/** The artifact a backup uploads. */
+/** How the artifacts are kept. */
 export interface UploadSettings {
-  name: string
   retentionDays?: number
   compressionLevel: number
+}
+
+/** One vault to back up: its own folder and artifact. */
+export interface BackupTarget {
+  vault: VaultTarget
+  /** Absolute folder for manifest.json and the blobs. */
+  path: string
+  /** The artifact's name (when uploading). */
+  artifactName: string
 }
 
 /** What a backup needs, from the action's inputs or the CLI's options. */
 export interface BackupSettings extends CommonSettings {
   operation: 'backup'
-  vault: VaultTarget
+  /** One or several vaults (one per line of `vault`), each backed up on its own. */
+  targets: BackupTarget[]
+  /** Vaults backed up at once (1-4). */
+  vaultConcurrency: number
   identity: Identity
   filter: SelectionFilter
-  /** Absolute folder for manifest.json and the blobs. */
-  path: string
   concurrency: number
   dryRun: boolean
-  /** Absent when only the folder is written (`upload: false`, and the CLI). */
+  /** Absent when only the folders are written (`upload: false`, and the CLI). */
   upload?: UploadSettings
 }
+
+/**
+ * At most this many vaults at once: Key Vault's subscription-wide limit is five times a vault's, so
+ * four vaults at full pace leave a fifth of the subscription's budget to everyone else.
+ */
+export const MAX_VAULT_CONCURRENCY = 4
 
 /** The inputs a backup takes; any other input with a value is refused. */
 export const BACKUP_INPUTS: ReadonlySet<string> = new Set([
@@ -62,6 +78,7 @@ export const BACKUP_INPUTS: ReadonlySet<string> = new Set([
   Inputs.Upload,
   Inputs.Path,
   Inputs.Concurrency,
+  Inputs.VaultConcurrency,
   Inputs.FailOnError,
   Inputs.DryRun
 ])
@@ -78,7 +95,7 @@ export function parseBackupSettings(source: InputSource): BackupSettings {
   const p = new Problems()
   refuseOtherInputs(read, p, 'backup', BACKUP_INPUTS)
   const cloud = parseCloud(p, Inputs.Environment, read(Inputs.Environment), 'AzureCloud')
-  const vault = parseVault(p, Inputs.Vault, read(Inputs.Vault), cloud)
+  const vaults = parseVaultLines(p, read(Inputs.Vault), cloud)
   const identity = parseIdentity(source, p, SOURCE_IDENTITY, cloud, {
     clientId: env.AZURE_CLIENT_ID,
     tenantId: env.AZURE_TENANT_ID
@@ -90,33 +107,60 @@ export function parseBackupSettings(source: InputSource): BackupSettings {
         p.add(`Inputs '${Inputs.Upload}: false' and '${name}' cannot be used together: nothing is uploaded`)
     }
   }
-  const artifactName = read(Inputs.ArtifactName) || `keyvault-backup-${vault?.name ?? 'vault'}`
-  if (ARTIFACT_FORBIDDEN.test(artifactName)) {
+  const artifactTemplate = read(Inputs.ArtifactName) || 'keyvault-backup-{vault}'
+  if (vaults.length > 1 && !artifactTemplate.includes('{vault}')) {
     p.add(
-      `Invalid value for '${Inputs.ArtifactName}': ${quote(artifactName)}. It must not contain " : < > | * ? \\ / or line breaks`
+      `Input '${Inputs.ArtifactName}' must hold '{vault}' when '${Inputs.Vault}' lists several vaults: each vault gets its own artifact (e.g. kv-{vault}-nightly)`
+    )
+  }
+  const artifactName = (vault: VaultTarget) => artifactTemplate.replaceAll('{vault}', vault.name)
+  const shown = artifactName(vaults[0] ?? { url: '', name: 'vault', knownHost: true })
+  if (ARTIFACT_FORBIDDEN.test(shown)) {
+    p.add(
+      `Invalid value for '${Inputs.ArtifactName}': ${quote(artifactTemplate)}. It must not contain " : < > | * ? \\ / or line breaks`
     )
   }
   const retentionDays = integer(p, Inputs.RetentionDays, read(Inputs.RetentionDays), 1, 90)
   const compressionLevel = integer(p, Inputs.CompressionLevel, read(Inputs.CompressionLevel), 0, 9) ?? 0
+  const rawPath = read(Inputs.Path)
+  // One vault: `path` is its folder. Several: `path` holds a folder per vault.
+  const folderOf = (vault: VaultTarget): string =>
+    rawPath
+      ? vaults.length > 1
+        ? join(absolutePath(rawPath), vault.name)
+        : absolutePath(rawPath)
+      : join(env.RUNNER_TEMP || tmpdir(), 'keyvault-backup', vault.name)
   const settings: BackupSettings = {
     operation: 'backup',
-    vault: vault ?? { url: '', name: '', knownHost: true },
+    targets: vaults.map(vault => ({ vault, path: folderOf(vault), artifactName: artifactName(vault) })),
+    vaultConcurrency:
+      integer(p, Inputs.VaultConcurrency, read(Inputs.VaultConcurrency), 1, MAX_VAULT_CONCURRENCY) ?? 1,
     identity,
     filter: parseFilter(read, p),
-    path: read(Inputs.Path)
-      ? absolutePath(read(Inputs.Path))
-      : join(env.RUNNER_TEMP || tmpdir(), 'keyvault-backup', vault?.name ?? 'vault'),
     concurrency: parseConcurrency(read, p),
     failOnError: bool(p, Inputs.FailOnError, read(Inputs.FailOnError), true),
     dryRun: bool(p, Inputs.DryRun, read(Inputs.DryRun), false),
     ...(upload && {
-      upload: {
-        name: artifactName,
-        ...(retentionDays !== undefined && { retentionDays }),
-        compressionLevel
-      }
+      upload: { ...(retentionDays !== undefined && { retentionDays }), compressionLevel }
     })
   }
   p.throwIfAny()
   return settings
+}
+
+/** The `vault` input's lines: one vault each (a name or an https URL), no vault twice. */
+function parseVaultLines(p: Problems, raw: string, cloud: CloudSettings): VaultTarget[] {
+  const lines = splitLines(raw)
+  if (lines.length === 0) return [parseVault(p, Inputs.Vault, '', cloud)].filter((v): v is VaultTarget => !!v)
+  const vaults = lines
+    .map(line => parseVault(p, Inputs.Vault, line, cloud))
+    .filter((v): v is VaultTarget => !!v)
+  // By name: a vault's name is its folder and its artifact's, whichever URL reaches it.
+  const seen = new Set<string>()
+  for (const vault of vaults) {
+    const key = vault.name.toLowerCase()
+    if (seen.has(key)) p.add(`Input '${Inputs.Vault}' lists vault '${vault.name}' twice`)
+    seen.add(key)
+  }
+  return vaults
 }

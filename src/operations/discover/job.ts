@@ -13,6 +13,7 @@ import {
   discoverFailures,
   discoverOutputs,
   newDiscoverReport,
+  outputSizeWarning,
   renderDiscoverSummary,
   type DiscoverReport
 } from './summary.js'
@@ -29,9 +30,6 @@ export const discoverOperation: Operation<DiscoverSettings, DiscoverReport> = {
 
 /** Subscriptions read at once; each one's pages are read in order. */
 const SUBSCRIPTION_CONCURRENCY = 4
-
-/** GitHub keeps at most 1 MB of a job's outputs. */
-const OUTPUT_WARNING_BYTES = 900_000
 
 /**
  * Finds every vault the identity can read through Resource Manager: the subscriptions it can list
@@ -126,13 +124,8 @@ export async function discoverFleet(
   )
   if (report.vaults.length === 0 && report.unreadable.length === 0)
     run.log.warning('Discover found no vault: the matrix holds one placeholder group with no vaults')
-  const bytes = Object.values(discoverOutputs(report)).reduce((n, v) => n + Buffer.byteLength(v), 0)
-  if (bytes > OUTPUT_WARNING_BYTES) {
-    run.log.warning(
-      `The outputs take ${Math.round(bytes / 1000)} kB; GitHub keeps at most 1 MB of a job's outputs. ` +
-        `Narrow the fleet with the filters or split it over several discover steps.`
-    )
-  }
+  const tooLarge = outputSizeWarning(discoverOutputs(report))
+  if (tooLarge) run.log.warning(tooLarge)
 }
 
 interface Target extends ArmSubscription {

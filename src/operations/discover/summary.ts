@@ -1,7 +1,7 @@
 import { fleetMatrix, vaultRecord, type FleetGroup, type FleetVault } from '../../core/fleet.js'
 import { SUMMARY_ITEM_LIMIT } from '../../core/report.js'
 import { escapeLog, escapeMarkdown } from '../../core/text.js'
-import { Outputs } from '../../inputs.js'
+import { Inputs, Outputs } from '../../inputs.js'
 
 /** A subscription whose vaults were listed. */
 export interface SubscriptionRead {
@@ -53,6 +53,30 @@ export function discoverOutputs(report: DiscoverReport): Record<string, string> 
     [Outputs.Count]: String(report.vaults.length),
     [Outputs.Matrix]: JSON.stringify(fleetMatrix(report.groups))
   }
+}
+
+/**
+ * GitHub keeps at most 1 MB of a job's outputs and counts them as UTF-16 (two bytes a character
+ * here). A warning before a job output would be cut, naming what to map instead; else undefined.
+ */
+export function outputSizeWarning(outputs: Record<string, string>, limit = 900_000): string | undefined {
+  const size = (value: string): number => 2 * value.length
+  const kB = (bytes: number): string => `${Math.round(bytes / 1000)} kB`
+  const matrix = size(outputs[Outputs.Matrix])
+  const vaults = size(outputs[Outputs.Vaults])
+  if (matrix > limit) {
+    return (
+      `The '${Outputs.Matrix}' output takes about ${kB(matrix)} as GitHub counts it; a job's outputs hold at most 1 MB. ` +
+      `Narrow the fleet with the filters, or split it over several discover steps ('${Inputs.Subscriptions}').`
+    )
+  }
+  if (matrix + vaults > limit) {
+    return (
+      `The '${Outputs.Vaults}' output takes about ${kB(vaults)} as GitHub counts it; a job's outputs hold at most 1 MB. ` +
+      `Map only '${Outputs.Matrix}' and '${Outputs.Count}' to the job's outputs (the matrix jobs need no more).`
+    )
+  }
+  return undefined
 }
 
 const label = (s: { subscriptionId: string; displayName: string }): string =>

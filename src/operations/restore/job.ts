@@ -3,7 +3,8 @@ import { PlanFile } from '../../adapters/plan-file.js'
 import type { VaultCapability } from '../../adapters/policies.js'
 import { KeyVaultWriter } from '../../adapters/keyvault.js'
 import { readVerifiedBlob } from '../../adapters/backup-source.js'
-import { missingFromBackup, type ManifestItem } from '../../core/manifest.js'
+import { geographyOf } from '../../core/geography.js'
+import { missingFromBackup, type Manifest, type ManifestItem } from '../../core/manifest.js'
 import type { ConflictPolicy } from '../../core/plan.js'
 import {
   deletedViews,
@@ -16,7 +17,7 @@ import {
 import { selectItems } from '../../core/selection.js'
 import { escapeLog } from '../../core/text.js'
 import { defaultPollSettings } from '../../core/wait.js'
-import { StepError, type Operation, type Run } from '../../lifecycle.js'
+import { StepError, type Operation, type Run, type VaultConnection } from '../../lifecycle.js'
 import type { RestoreSettings } from './settings.js'
 import { fetchBackup } from './source.js'
 import {
@@ -116,6 +117,7 @@ export async function restoreVault(
     firstType: items[0].type,
     concurrency: settings.concurrency
   })
+  await checkSecurityWorld(run, settings, manifest, connection)
   const vault = new KeyVaultWriter(connection.clients)
   const target = {
     vault,
@@ -179,4 +181,53 @@ export async function restoreVault(
     }
   }
   await plan.write()
+}
+
+/**
+ * Refuses, before any write, a target outside the backup's security world: another geography (the
+ * regions the vaults answer from place them) or, when Resource Manager lets the identity read the
+ * target's resource, another subscription. Without that permission the subscription is left to the
+ * service (its refusal at the first restore is explained then), said once in the log.
+ */
+async function checkSecurityWorld(
+  run: Run,
+  settings: RestoreSettings,
+  manifest: Manifest,
+  connection: VaultConnection
+): Promise<void> {
+  const source = manifest.source
+  const sourceGeography = source.geography ?? geographyOf(source.location)
+  const targetRegion = connection.region()
+  const targetGeography = geographyOf(targetRegion)
+  const refuse = (what: string): never => {
+    throw new StepError(
+      `The target vault '${escapeLog(settings.vault.name)}' is in ${what}: a Key Vault backup restores only into a vault ` +
+        `of the same Azure subscription and the same geography, so nothing was restored. To bring these items there, ` +
+        `use 'operation: copy' (values vault to vault, across subscriptions, geographies and tenants).`
+    )
+  }
+  if (sourceGeography && targetGeography && sourceGeography !== targetGeography) {
+    refuse(
+      `geography ${targetGeography} (${targetRegion}), the backup's vault '${escapeLog(source.vaultName)}' in ${sourceGeography}` +
+        (source.location ? ` (${escapeLog(source.location)})` : '')
+    )
+  }
+  const found = await run.vaultResource(settings.vault, settings.identity)
+  if ('unreadable' in found) {
+    run.log.info(
+      `The target's subscription could not be read (${found.unreadable}); the service checks it at the first restore`
+    )
+    return
+  }
+  if (!source.subscriptionId) {
+    run.log.info(
+      "The backup does not record its vault's subscription; the service checks it at the first restore"
+    )
+    return
+  }
+  if (found.resource.subscriptionId.toLowerCase() !== source.subscriptionId.toLowerCase()) {
+    refuse(
+      `subscription ${found.resource.subscriptionId}, the backup's vault '${escapeLog(source.vaultName)}' in subscription ${escapeLog(source.subscriptionId)}`
+    )
+  }
 }
