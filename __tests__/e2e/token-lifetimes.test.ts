@@ -58,15 +58,15 @@ describe('runs shorter than the token lifetimes: one sign-in per identity', () =
     }
   }
 
-  it('a backup of three types signs in once per resource: one Entra token (and its GitHub assertion) each', async () => {
+  it('a backup of three types signs in once: one GitHub assertion, one Entra token per resource', async () => {
     const { entra, oidc } = await count({ vault: 'slow', upload: 'false' })
     // One token for the vault's three clients; one for Resource Manager, where it reads the vault's place.
     expect(entra.sort()).toEqual([
       `${testbed.layout.apps[0].clientId} https://management.azure.com/.default`,
       `${testbed.layout.apps[0].clientId} https://vault.azure.net/.default`
     ])
-    // A fresh assertion per Entra request, never one reused past its few minutes.
-    expect(oidc).toBe(2)
+    // One assertion serves both Entra requests while it is far from its expiry.
+    expect(oidc).toBe(1)
   }, 60_000)
 
   it('a copy between two vaults of one tenant signs in once; a copy into another tenant once per tenant', async () => {
@@ -124,18 +124,18 @@ describe('a run longer than both token lifetimes', () => {
     expect(tokenLog.every(e => e.grant === 'client_assertion')).toBe(true)
   })
 
-  it('fetches one GitHub assertion per Entra token request, no more', () => {
-    expect(oidcRequests).toBe(tokenLog.length)
+  it('fetches at most one GitHub assertion per Entra token request, and fresh ones as they run out', () => {
+    expect(oidcRequests).toBeLessThanOrEqual(tokenLog.length)
+    const assertions = new Set(issued.map(c => c.assertion ?? ''))
+    expect(assertions.size).toBe(oidcRequests)
+    expect(assertions.size).toBeGreaterThanOrEqual(2)
   })
 
-  it('presents a fresh GitHub assertion with every token request, never one past its exp', () => {
-    const assertions = issued.map(c => c.assertion ?? '')
-    expect(new Set(assertions).size).toBe(assertions.length)
-    const ids = assertions.map(a => decodeJwt(a).claims.jti)
-    expect(new Set(ids).size).toBe(ids.length)
-    for (const [i, assertion] of assertions.entries()) {
-      const exp = Number(decodeJwt(assertion).claims.exp) * 1000
-      expect(exp).toBeGreaterThanOrEqual(tokenLog[i].time - 1000)
+  it('never presents a GitHub assertion in the last quarter of its life, nor past its exp', () => {
+    for (const [i, credential] of issued.entries()) {
+      const { iat, exp } = decodeJwt(credential.assertion ?? '').claims as { iat: number; exp: number }
+      // Seconds in the claims: allow the second they are rounded to.
+      expect(tokenLog[i].time).toBeLessThanOrEqual((exp - (exp - iat) / 4) * 1000 + 1000)
     }
   })
 

@@ -1,5 +1,11 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity'
-import { decodeJwtClaims, sharedTokens, signIn, type AuthEnvironment } from '../../src/adapters/auth.js'
+import {
+  assertionReuseUntil,
+  decodeJwtClaims,
+  sharedTokens,
+  signIn,
+  type AuthEnvironment
+} from '../../src/adapters/auth.js'
 import { CLOUDS } from '../../src/core/cloud.js'
 import { FakeClock } from './fakes.js'
 
@@ -104,5 +110,20 @@ describe('decodeJwtClaims', () => {
       aud: 'a'
     })
     expect(decodeJwtClaims('junk')).toEqual({})
+  })
+})
+
+describe('assertionReuseUntil', () => {
+  it("reuses GitHub's five-minute assertion until a minute before its exp", () => {
+    expect(assertionReuseUntil({ iat: 1000, exp: 1300 })).toBe(1_240_000)
+  })
+
+  it('reuses a short-lived one for three quarters of its life', () => {
+    expect(assertionReuseUntil({ iat: 1000, exp: 1002 })).toBe(1_001_500)
+  })
+
+  it('never reuses one without an exp', () => {
+    expect(assertionReuseUntil({})).toBe(0)
+    expect(assertionReuseUntil({ exp: 'soon' })).toBe(0)
   })
 })

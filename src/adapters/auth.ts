@@ -37,17 +37,29 @@ export interface SignedIn {
 export function decodeJwtClaims(jwt: string): AssertionClaims {
   try {
     const claims = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'))
-    return { iss: claims.iss, sub: claims.sub, aud: claims.aud }
+    return { iss: claims.iss, sub: claims.sub, aud: claims.aud, iat: claims.iat, exp: claims.exp }
   } catch {
     return {}
   }
 }
 
 /**
- * Signs in as `identity`. With OIDC the GitHub assertion is fetched for each Entra token request
- * (never reused, so a long run never presents an expired one), and access tokens are kept until
- * near their expiry and shared by every client (see `sharedTokens`). Every token is masked before
- * anything else can print it.
+ * Until when a GitHub assertion may be presented again: a minute before its `exp`, or a quarter of
+ * its lifetime for a short one; never again when it says no `exp`.
+ */
+export function assertionReuseUntil(claims: AssertionClaims): number {
+  const exp = Number(claims.exp) * 1000
+  if (!Number.isFinite(exp) || exp <= 0) return 0
+  const iat = Number(claims.iat) * 1000
+  const lifetime = Number.isFinite(iat) && iat > 0 && iat < exp ? exp - iat : 4 * 60_000
+  return exp - Math.min(60_000, lifetime / 4)
+}
+
+/**
+ * Signs in as `identity`. With OIDC one GitHub assertion serves the Entra token requests while it is
+ * far from its expiry, then a fresh one is fetched (so a long run never presents an expired one);
+ * access tokens are kept until near their expiry and shared by every client (see `sharedTokens`).
+ * Every token is masked before anything else can print it.
  */
 export function signIn(identity: Identity, runner: AuthEnvironment, clock: Clock): SignedIn {
   let lastClaims: AssertionClaims | undefined
@@ -61,15 +73,29 @@ export function signIn(identity: Identity, runner: AuthEnvironment, clock: Clock
             "'permissions: id-token: write' to the job (or the workflow). Otherwise use auth 'azure-cli' or 'managed-identity'."
         )
       }
-      // MSAL asks for the assertion twice per token request (once to build the request, once from its
-      // configuration): one GitHub token serves both, and the next token request gets a fresh one.
-      let assertion: Promise<string> | undefined
-      const getAssertion = (): Promise<string> =>
+      // One GitHub assertion serves every Entra token request while it is far from its expiry (MSAL
+      // asks twice per request, and the vault and Resource Manager each need a token); after that, or
+      // after a refused request, the next request fetches a fresh one. Never one near or past its exp.
+      let assertion: { token: Promise<string>; reuseUntil: number } | undefined
+      const getAssertion = (): Promise<string> => {
+        if (assertion && clock.now() < assertion.reuseUntil) return assertion.token
+        const fetched = { token: runner.getIDToken(identity.audience), reuseUntil: Infinity }
+        assertion = fetched
         // core.getIDToken masks the token itself.
-        (assertion ??= runner.getIDToken(identity.audience).then(token => {
-          lastClaims = decodeJwtClaims(token)
-          return token
-        }))
+        fetched.token = fetched.token.then(
+          token => {
+            const claims = decodeJwtClaims(token)
+            lastClaims = claims
+            fetched.reuseUntil = assertionReuseUntil(claims)
+            return token
+          },
+          (error: unknown) => {
+            if (assertion === fetched) assertion = undefined
+            throw error
+          }
+        )
+        return fetched.token
+      }
       const msal = new ClientAssertionCredential(
         identity.tenantId ?? '',
         identity.clientId ?? '',
@@ -80,11 +106,11 @@ export function signIn(identity: Identity, runner: AuthEnvironment, clock: Clock
       )
       inner = {
         getToken: async (scopes, options) => {
-          assertion = undefined
           try {
             return await msal.getToken(scopes, options)
-          } finally {
+          } catch (error) {
             assertion = undefined
+            throw error
           }
         }
       }

@@ -15,6 +15,8 @@ export interface AssertionClaims {
   iss?: unknown
   sub?: unknown
   aud?: unknown
+  iat?: unknown
+  exp?: unknown
 }
 
 /** The vault operations we perform; each maps to one data action. */
