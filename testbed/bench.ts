@@ -13,6 +13,16 @@ import { startTestbed, type Testbed } from './index.js'
 import type { EmulatedVault } from './keyvault/emulator.js'
 import { countLog, measureAction, measureColdStart, type ActionRun, type Phases } from './bench/action.js'
 import { measureAzLoop } from './bench/az-loop.js'
+import {
+  busiest,
+  copyTransactions,
+  loopCopyTransactions,
+  seedCopyWorkload,
+  targetTally,
+  vaultTotal,
+  type CopyCounts,
+  type CopyWorkload
+} from './bench/copy.js'
 import { parseOptions } from './bench/options.js'
 import { folderBytes, largestFile, runMeasured } from './bench/probe.js'
 import { summariseProfile, type ProfileSummary } from './bench/profile.js'
@@ -53,9 +63,27 @@ function bound(counts: TransactionCounts, c = concurrency): Bound {
   }
 }
 
+/** The bounds of a copy: each vault has its own limit, so the busiest vault's transactions set them. */
+function copyBound(counts: CopyCounts, c = concurrency): Bound & { vault: string } {
+  const { vault, transactions } = busiest(counts)
+  return {
+    vault,
+    transactions,
+    throttleSeconds: transactions / ratePerSecond,
+    latencySeconds: (transactions * meanLatencyS) / c,
+    concurrency: c
+  }
+}
+
 /** Starts each measurement with a full token bucket, as after an idle night. */
 function refillBuckets(testbed: Testbed): void {
   for (const vault of testbed.keyvault.vaults()) vault.refillThrottle()
+}
+
+function timed(work: () => void): number {
+  const started = performance.now()
+  work()
+  return (performance.now() - started) / 1000
 }
 
 function seed(vault: EmulatedVault, items: WorkloadItem[], rsaKeyShare: number): number {
@@ -214,6 +242,171 @@ try {
   const azSeconds = az.available
     ? az.loginSeconds + counts.listPages * az.listCallSeconds + items.length * az.perItemMean
     : NaN
+
+  // Copy: the action's copy of a vault into an empty vault of the same tenant, against the
+  // busiest vault's bound and a sequential get/set loop, then the peak RSS of a big copy.
+  const copyWorkload: CopyWorkload = { secrets: options.copySecrets, certificates: options.copyCertificates }
+  const copyItems = copyWorkload.secrets + copyWorkload.certificates
+  let copy: Record<string, unknown> | undefined
+  const copyRows: Measurement[] = []
+  if (copyItems > 0) {
+    say(
+      `copy: seeding ${copyWorkload.secrets} secrets and ${copyWorkload.certificates} certificates into copysrc`
+    )
+    const copySource = await testbed.keyvault.addVault({ ...world, name: 'copysrc' })
+    const copySeed = timed(() => seedCopyWorkload(copySource, copyWorkload))
+    const copyTarget = await testbed.keyvault.addVault({ ...world, name: 'copytarget' })
+    const loopTarget = await testbed.keyvault.addVault({ ...world, name: 'copyloop' })
+    const counts = copyTransactions(copyWorkload)
+    const b = copyBound(counts)
+
+    say('action: copy of copysrc into the empty vault copytarget')
+    refillBuckets(testbed)
+    const from = testbed.keyvault.requestLog.length
+    const run = await measureAction(
+      testbed,
+      'copysrc',
+      actionInputs({ operation: 'copy', vault: 'copysrc', 'target-vault': 'copytarget' }),
+      options.entry && entry,
+      undefined,
+      ['copytarget']
+    )
+    const targetLog = countLog(testbed, 'copytarget', from)
+    const tally = targetTally(copyTarget)
+    const copied = num(run.result.outputs.copied)
+    if (run.result.exitCode !== 0 || copied !== copyItems || tally.items !== copyItems) {
+      say(
+        `copy did not complete (exit ${run.result.exitCode}, copied ${copied}, ${tally.items} items in target):\n${tail(run)}`
+      )
+      exitCode = 1
+    }
+
+    say('baseline: sequential SDK get/set loop of the copy (own process)')
+    refillBuckets(testbed)
+    const loopFrom = testbed.keyvault.requestLog.length
+    const loop = await runMeasured(process.execPath, [join(ROOT, 'testbed', 'bench', 'sdk-copy-loop.ts')], {
+      ...process.env,
+      ...testbed.env,
+      NODE_NO_WARNINGS: '1',
+      AZURE_CLIENT_SECRET: testbed.layout.apps[0].clientSecret,
+      BENCH_VAULT_URL: 'https://copysrc.vault.azure.net',
+      BENCH_TARGET_URL: 'https://copyloop.vault.azure.net'
+    })
+    const loopSummary = JSON.parse(loop.stdout.trim().split('\n').pop() || '{}') as {
+      copied?: number
+      failed?: number
+    }
+    if (loop.exitCode !== 0) say(`SDK copy loop failed (exit ${loop.exitCode}): ${loop.stderr.slice(-1500)}`)
+    const loopSource = countLog(testbed, 'copysrc', loopFrom)
+    const loopTargetLog = countLog(testbed, 'copyloop', loopFrom)
+    const loopRow = measurement(
+      {
+        name: 'sequential SDK get/set loop (copy)',
+        kind: 'measured',
+        items: copyItems,
+        seconds: loop.seconds,
+        peakRssMb: loop.peakRssMb,
+        throttled: loopSource.throttled + loopTargetLog.throttled,
+        transactions: loopSource.transactions + loopTargetLog.transactions,
+        failures: Math.max(copyItems - targetTally(loopTarget).items, loopSummary.failed ?? 0),
+        note: 'transactions: both vaults'
+      },
+      copyBound(loopCopyTransactions(copyWorkload), 1)
+    )
+    const copyRow = measurement(
+      {
+        name: 'action copy',
+        kind: 'measured',
+        items: copyItems,
+        seconds: run.seconds,
+        peakRssMb: run.peakRssMb,
+        throttled: run.log.throttled + targetLog.throttled,
+        transactions: b.vault === 'source' ? run.log.transactions : targetLog.transactions,
+        failures: Math.max(copyItems - tally.items, num(run.result.outputs.failed) || 0),
+        speedupOverSdkLoop: loop.seconds / run.seconds,
+        note: `transactions: the busiest vault's (${b.vault}); source ${run.log.transactions}, target ${targetLog.transactions}; ${tally.multiVersion} target items with more than one version`
+      },
+      b
+    )
+    copyRows.push(copyRow, loopRow)
+
+    let copyBig: Record<string, unknown> | undefined
+    if (options.copyBigItems > 0) {
+      const bigWorkload = { secrets: options.copyBigItems, certificates: 0 }
+      say(`copy RSS run: seeding ${bigWorkload.secrets} secrets into copybig`)
+      const bigSource = await testbed.keyvault.addVault({ ...world, name: 'copybig' })
+      const bigSeed = timed(() => seedCopyWorkload(bigSource, bigWorkload))
+      const bigTarget = await testbed.keyvault.addVault({ ...world, name: 'copybigtarget' })
+      say('copy RSS run: action copy of copybig into copybigtarget')
+      refillBuckets(testbed)
+      const bigFrom = testbed.keyvault.requestLog.length
+      const bigRun = await measureAction(
+        testbed,
+        'copybig',
+        actionInputs({ operation: 'copy', vault: 'copybig', 'target-vault': 'copybigtarget' }),
+        options.entry && entry,
+        undefined,
+        ['copybigtarget']
+      )
+      const bigTargetLog = countLog(testbed, 'copybigtarget', bigFrom)
+      const bigTally = targetTally(bigTarget)
+      const bigCounts = copyTransactions(bigWorkload)
+      const bb = copyBound(bigCounts)
+      if (bigRun.result.exitCode !== 0 || bigTally.items !== bigWorkload.secrets) {
+        say(
+          `big copy did not complete (exit ${bigRun.result.exitCode}, ${bigTally.items} items in target):\n${tail(bigRun)}`
+        )
+        exitCode = 1
+      }
+      const bigRow = measurement(
+        {
+          name: `action copy, ${bigWorkload.secrets} secrets`,
+          kind: 'measured',
+          items: bigWorkload.secrets,
+          seconds: bigRun.seconds,
+          peakRssMb: bigRun.peakRssMb,
+          throttled: bigRun.log.throttled + bigTargetLog.throttled,
+          transactions: bb.vault === 'source' ? bigRun.log.transactions : bigTargetLog.transactions,
+          failures: Math.max(bigWorkload.secrets - bigTally.items, num(bigRun.result.outputs.failed) || 0),
+          note: `source ${bigRun.log.transactions}, target ${bigTargetLog.transactions}; ${bigTally.multiVersion} target items with more than one version`
+        },
+        bb
+      )
+      copyRows.push(bigRow)
+      copyBig = {
+        workload: bigWorkload,
+        seedSeconds: bigSeed,
+        bound: { ...bb, counts: bigCounts },
+        row: bigRow,
+        phases: bigRun.phases,
+        cpuSeconds: bigRun.cpu,
+        exitCode: bigRun.result.exitCode
+      }
+    }
+    copy = {
+      workload: copyWorkload,
+      seedSeconds: copySeed,
+      bound: {
+        ...b,
+        counts,
+        perVault: { source: vaultTotal(counts.source), target: vaultTotal(counts.target) }
+      },
+      rows: copyRows,
+      phases: run.phases,
+      cpuSeconds: run.cpu,
+      tunnels: run.tunnels,
+      exitCode: run.result.exitCode,
+      outputs: {
+        copied: run.result.outputs.copied,
+        unchanged: run.result.outputs.unchanged,
+        skipped: run.result.outputs.skipped,
+        failed: run.result.outputs.failed
+      },
+      target: tally,
+      loop: { ...loopSummary, sourceLog: loopSource, targetLog: loopTargetLog },
+      big: copyBig
+    }
+  }
 
   let big: Record<string, unknown> | undefined
   let bigPhases: Phases | undefined
@@ -374,6 +567,7 @@ try {
       ...(big && { [`${(big.row as Measurement).items}`]: (big.row as Measurement).peakRssMb })
     },
     big,
+    copy,
     totalSeconds: (performance.now() - t0) / 1000
   }
 
@@ -422,6 +616,15 @@ try {
   phase('Phases, backup without proxy', direct.phases, direct.cpu)
   if (restoreAvailable) phase('Phases, restore', restore.phases, restore.cpu)
   phase('Phases, big backup', bigPhases, bigCpu)
+  if (copy) {
+    const cb = copy.bound as Bound & { vault: string; perVault: { source: number; target: number } }
+    console.log(
+      `Copy: ${copyWorkload.secrets} secrets (versions: latest) and ${copyWorkload.certificates} certificates into an empty vault; transactions source ${cb.perVault.source}, target ${cb.perVault.target}; busiest (${cb.vault}) -> throttling ${cb.throttleSeconds.toFixed(2)} s, latency at concurrency ${concurrency} ${cb.latencySeconds.toFixed(2)} s`
+    )
+    console.log(`\n${formatTable(copyRows)}\n`)
+    for (const r of copyRows) if (r.note) console.log(`  ${r.name}: ${r.note}`)
+    phase('Phases, copy', copy.phases as Phases | undefined, copy.cpuSeconds as ActionRun['cpu'])
+  }
   if (profile) {
     console.log(
       `Profile of a backup (${profile.file}): ${profile.totalMs} ms, idle ${profile.idleMs} ms, GC ${profile.gcMs} ms; top self time:`

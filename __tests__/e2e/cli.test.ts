@@ -4,7 +4,8 @@
  * AZURE_CLIENT_SECRET, reaching the test bed only through HTTPS_PROXY, NO_PROXY and
  * NODE_EXTRA_CA_CERTS. No runner variables: no GITHUB_*, no RUNNER_TEMP, no OIDC.
  *
- * One test bed; the tests run in order (backup, dry run, plan, restore) and share the backup folder.
+ * One test bed; the tests run in order (backup, dry run, plan, restore, copy's plan, copy) and share
+ * the backup folder; the copy finds staging as the restore left it.
  */
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -20,6 +21,7 @@ import { startTestbed, type Testbed } from '../../testbed/index.js'
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const CLI_ENTRY = process.env.KVB_CLI_ENTRY ?? join(ROOT, 'dist', 'cli', 'index.js')
 const CANARY = 'cli-canary-value'
+const COPY_CANARIES = ['cli-copy-new-secret', 'cli-copy-new-current-value']
 const WRITES = new Set(['PUT', 'POST', 'DELETE', 'PATCH'])
 
 let testbed: Testbed
@@ -95,10 +97,10 @@ async function stagingState() {
   return { names: names.sort(), dbPasswordVersions: versions }
 }
 
-/** Whatever the CLI printed, checked for the secret value and the client secret. */
-function expectNothingSecret(result: CliResult): void {
+/** Whatever the CLI printed, checked for the secret values and the client secret. */
+function expectNothingSecret(result: CliResult, values: string[] = []): void {
   for (const text of [result.stdout, result.stderr]) {
-    expect(text).not.toContain(CANARY)
+    for (const value of [CANARY, ...values]) expect(text).not.toContain(value)
     expect(text).not.toContain(laptopEnv.AZURE_CLIENT_SECRET)
   }
 }
@@ -209,4 +211,57 @@ test('--help prints the usage and exits 0', async () => {
   expect(result.stderr).toMatch(/^Usage: keyvault-backup restore --vault NAME\|URL --from DIR/)
   expect(result.stderr).toMatch(/--if-deleted POLICY/)
   expect(result.stdout).toBe('')
+})
+
+test('copy --vault prod --to staging --plan prints and writes the plan, and writes nothing to staging', async () => {
+  // After the restore above, staging equals prod; prod now gains a secret and a new current value.
+  const prod = testbed.keyvault.vault('prod')
+  prod.seedSecret('api-token', COPY_CANARIES[0])
+  await new SecretClient(prod.localUrl, testbed.credential(), testbed.sdkOptions()).setSecret(
+    'db-password',
+    COPY_CANARIES[1]
+  )
+  testbed.keyvault.clearLog()
+  const result = await cli(['copy', '--vault', 'prod', '--to', 'staging', '--plan', '--if-exists', 'update'])
+  expect(result.stderr).toBe('')
+  expect(result.code).toBe(0)
+  expectNothingSecret(result, COPY_CANARIES)
+  expect(result.stdout).toMatch(/secret 'api-token': absent -> create/)
+  expect(result.stdout).toMatch(/secret 'db-password': different -> update/)
+  expect(result.stdout).toMatch(/certificate 'www-tls': equal -> unchanged/)
+  const planPath = join(laptopEnv.TMPDIR, 'keyvault-copy', 'plan-prod-to-staging.json')
+  expect(result.stdout.trim().split('\n')).toContain(`plan only: 3 items planned (plan file: ${planPath})`)
+  const planText = readFileSync(planPath, 'utf8')
+  const plan = JSON.parse(planText) as { items: Array<{ name: string; outcome: string }> }
+  expect(plan.items.map(i => `${i.name}:${i.outcome}`).sort()).toEqual([
+    'api-token:planned',
+    'db-password:planned',
+    'www-tls:planned'
+  ])
+  for (const value of COPY_CANARIES) expect(planText).not.toContain(value)
+  const stagingLog = testbed.keyvault.requestLog.filter(e => e.vault === 'staging')
+  expect(stagingLog.length).toBeGreaterThan(0)
+  expect(stagingLog.filter(e => WRITES.has(e.method))).toEqual([])
+  expect(testbed.keyvault.requestLog.filter(e => e.vault === 'prod' && WRITES.has(e.method))).toEqual([])
+  expect((await stagingState()).dbPasswordVersions).toBe(2)
+})
+
+test('copy --vault prod --to staging brings the values into staging (read back with the SDK)', async () => {
+  const result = await cli(['copy', '--vault', 'prod', '--to', 'staging', '--if-exists', 'update'])
+  expect(result.stderr).toBe('')
+  expect(result.code).toBe(0)
+  expectNothingSecret(result, COPY_CANARIES)
+  expect(result.stdout).toMatch(/^copied 2, unchanged 1, skipped 0, failed 0 \(plan file: /m)
+  const staging = new SecretClient(
+    testbed.keyvault.vault('staging').localUrl,
+    testbed.credential(),
+    testbed.sdkOptions()
+  )
+  expect((await staging.getSecret('api-token')).value).toBe(COPY_CANARIES[0])
+  expect((await staging.getSecret('db-password')).value).toBe(COPY_CANARIES[1])
+  // The update wrote one new version on top of the two the restore brought.
+  expect(await stagingState()).toEqual({
+    names: ['certificates/www-tls', 'keys/signing-key', 'secrets/api-token', 'secrets/db-password'],
+    dbPasswordVersions: 3
+  })
 })

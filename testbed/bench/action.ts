@@ -46,13 +46,18 @@ export interface ActionRun {
   cpu: { action: number; testbed: number }
 }
 
-/** Runs dist/index.js (or `entry`) once with these inputs and measures it. */
+/**
+ * Runs dist/index.js (or `entry`) once with these inputs and measures it. `vault` names the vault
+ * whose requests, 429s and tunnels are counted; the phases span the requests of `vault` and of
+ * `otherVaults` (a copy's target).
+ */
 export async function measureAction(
   testbed: Testbed,
   vault: string,
   inputs: Record<string, string>,
   entry?: string,
-  extraEnv?: Record<string, string>
+  extraEnv?: Record<string, string>,
+  otherVaults: string[] = []
 ): Promise<ActionRun> {
   const from = testbed.keyvault.requestLog.length
   const proxyFrom = testbed.proxy.log.length
@@ -75,7 +80,7 @@ export async function measureAction(
   const seconds = (performance.now() - started) / 1000
   const times = testbed.keyvault.requestLog
     .slice(from)
-    .filter(e => e.vault === vault)
+    .filter(e => e.vault === vault || otherVaults.includes(e.vault))
     .map(e => e.time)
   const phases =
     times.length > 0

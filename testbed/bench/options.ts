@@ -10,6 +10,11 @@ export interface BenchOptions {
   throttleWindowMs: number
   /** Items of the RSS run (0 skips it). */
   bigItems: number
+  /** The copy's workload: secrets (versions: latest) and certificates (0 and 0 skip the copy). */
+  copySecrets: number
+  copyCertificates: number
+  /** Secrets of the copy's peak-RSS run (0 skips it). */
+  copyBigItems: number
   azItems: number
   coldStartTrials: number
   /** The action's `concurrency` input; undefined leaves the action's default. */
@@ -24,12 +29,15 @@ export interface BenchOptions {
 }
 
 export const USAGE = `npm run bench [-- options]
-  --quick                200 items, no 10,000-item RSS run, 5 az items (under a minute)
+  --quick                200 items, no 10,000-item RSS runs, 5 az items, copy of 110 (under a minute)
   --items N              items in the main workload (default 1000)
   --latency MS           fixed latency per request (default 25)
   --jitter MS            plus uniform jitter 0..MS (default 10)
   --throttle N/MS        token bucket per vault (default 4000/10000)
   --big N                items of the peak-RSS run (default 10000, 0 skips it)
+  --copy-secrets N       secrets of the copy run (default 1000; --quick 100)
+  --copy-certs N         certificates of the copy run (default 50; --quick 10)
+  --copy-big N           secrets of the copy's peak-RSS run (default 10000, 0 skips it)
   --az-items N           items of the az loop subset (default 10)
   --cold-start-trials N  (default 5)
   --concurrency N        the action's concurrency input (default: the action's own default)
@@ -49,6 +57,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     throttleLimit: 4000,
     throttleWindowMs: 10_000,
     bigItems: quick ? 0 : 10_000,
+    copySecrets: quick ? 100 : 1000,
+    copyCertificates: quick ? 10 : 50,
+    copyBigItems: quick ? 0 : 10_000,
     azItems: quick ? 5 : 10,
     coldStartTrials: quick ? 3 : 5,
     rsaKeyShare: 0.25,
@@ -92,6 +103,15 @@ export function parseOptions(argv: string[]): BenchOptions {
       }
       case '--big':
         options.bigItems = Math.floor(num())
+        break
+      case '--copy-secrets':
+        options.copySecrets = Math.floor(num())
+        break
+      case '--copy-certs':
+        options.copyCertificates = Math.floor(num())
+        break
+      case '--copy-big':
+        options.copyBigItems = Math.floor(num())
         break
       case '--az-items':
         options.azItems = Math.max(1, Math.floor(num()))
