@@ -1,17 +1,19 @@
 /**
  * `npm run soak`: the fault soak of issue 6. Backs up 5,000 items of `prod` as an artifact, then
- * restores that artifact into the empty `staging` (same security world), then copies `prod` into the
- * empty `copysoak` (`operation: copy`, `versions: latest`), while every vault answers 10% of requests
- * with 503, resets 2% of connections and throttles at a quarter of the documented rate (1,000
- * requests per 10 s). During the copy the target also loses the answer to 2% of its writes after
- * applying them (`--lost-answers`): the emulator's resets strike before a request is served, so
- * without this the retry of a write that did land is never exercised.
+ * restores that artifact into the empty `staging` (same security world), then copies `prod` into
+ * the empty `copysoak` (`operation: copy`: secrets, certificates and keys, `versions: latest`),
+ * while every vault answers 10% of requests with 503, resets 2% of connections and throttles at a
+ * quarter of the documented rate (1,000 requests per 10 s). During the copy the target also loses
+ * the answer to 2% of its writes after applying them (`--lost-answers`): the emulator's resets
+ * strike before a request is served, so without this the retry of a write that did land is never
+ * exercised.
  *
- * Zero lost is the bar: the manifest must equal the source's inventory, the restored vault must equal
- * the source (names, version counts, tags), and the copy's target must hold every selected source
- * item with the source's current value (read back with the SDK; certificates by thumbprint) and
- * exactly one version of each (no write duplicated by a retry). Prints the figures; exits non-zero
- * on any loss or failure. Not part of `npm test` (it runs for minutes).
+ * Zero lost is the bar: the manifest must equal the source's inventory, the restored vault must
+ * equal the source (names, version counts, tags), and the copy's target must hold every selected
+ * source item with the source's current value (read back with the SDK; certificates by thumbprint,
+ * keys by version id) and exactly one version of each secret and certificate (no write duplicated
+ * by a retry). Prints the figures; exits non-zero on any loss or failure. Not part of `npm test`
+ * (it runs for minutes).
  *
  *   npm run soak                       # 5,000 items
  *   npm run soak -- --items 500        # a quicker smoke run
@@ -23,6 +25,7 @@ import { readFileSync } from 'node:fs'
 import type { IncomingMessage } from 'node:http'
 import { join, resolve } from 'node:path'
 import { CertificateClient } from '@azure/keyvault-certificates'
+import { KeyClient } from '@azure/keyvault-keys'
 import { SecretClient } from '@azure/keyvault-secrets'
 import { ACTION_ENTRY, runAction, type RunResult } from './harness.js'
 import { startTestbed, type Testbed } from './index.js'
@@ -197,7 +200,7 @@ async function backupAndRestore(testbed: Testbed, expected: Map<string, string>)
 
 /**
  * Makes the vault lose the answer to a share of its writes (PUT of a secret, POST of a certificate
- * import) after it applied them: the connection is destroyed instead of answered, as when a
+ * import or of a key restore) after it applied them: the connection is destroyed instead of answered, as when a
  * network drops the response. The caller sees a reset and retries a write that already landed.
  * Returns the count of answers lost so far.
  */
@@ -211,7 +214,8 @@ function loseWriteAnswers(vault: EmulatedVault, share: number, seed: number): ()
     const reply = await serve(req, url, entry)
     const write =
       (req.method === 'PUT' && /^\/secrets\/[^/]+\/?$/.test(url.pathname)) ||
-      (req.method === 'POST' && /^\/certificates\/[^/]+\/import\/?$/.test(url.pathname))
+      (req.method === 'POST' && /^\/certificates\/[^/]+\/import\/?$/.test(url.pathname)) ||
+      (req.method === 'POST' && /^\/keys\/restore\/?$/.test(url.pathname))
     if (write && reply.status < 300 && random() < share) {
       lost++
       req.socket.destroy()
@@ -232,11 +236,13 @@ async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Prom
 }
 
 /**
- * Copy of `prod` into the empty `copysoak` (secrets and certificates, `versions: latest`) under the
- * same faults, plus lost answers to the target's writes. Then, with the faults off, every selected
- * source item is read back from both vaults with the SDK: a secret's current value, content type,
- * tags and enabled flag must match, a certificate's current thumbprint and tags; and the target must
- * hold exactly one version of each item. True when nothing was lost or duplicated.
+ * Copy of `prod` into the empty `copysoak` (secrets, certificates and keys, `versions: latest`; the
+ * same security world, so keys travel as their backups) under the same faults, plus lost answers to
+ * the target's writes. Then, with the faults off, every selected source item is read back from both
+ * vaults with the SDK: a secret's current value, content type, tags and enabled flag must match, a
+ * certificate's current thumbprint and tags, a key's current version id. The target must hold
+ * exactly one version of each secret and certificate (a retried write adds none), and each key's
+ * versions, no more. True when nothing was lost or duplicated.
  */
 async function copyPhase(testbed: Testbed): Promise<boolean> {
   const prod = testbed.keyvault.vault('prod')
@@ -250,7 +256,7 @@ async function copyPhase(testbed: Testbed): Promise<boolean> {
   const copy = await phase(
     testbed,
     'prod',
-    { operation: 'copy', vault: 'prod', 'target-vault': 'copysoak' },
+    { operation: 'copy', vault: 'prod', 'target-vault': 'copysoak', types: 'secrets, certificates, keys' },
     'copysoak'
   )
   say(
@@ -276,13 +282,18 @@ async function copyPhase(testbed: Testbed): Promise<boolean> {
   }
   const sdk = (vault: EmulatedVault) => {
     const args = [vault.localUrl, testbed.credential(), testbed.sdkOptions()] as const
-    return { secrets: new SecretClient(...args), certificates: new CertificateClient(...args) }
+    return {
+      secrets: new SecretClient(...args),
+      certificates: new CertificateClient(...args),
+      keys: new KeyClient(...args)
+    }
   }
   const [from, to] = [sdk(prod), sdk(target)]
   const state = prod.state()
   const selected = [
     ...state.secrets.active.filter(i => !i.managed).map(i => ({ type: 'secrets' as const, name: i.name })),
-    ...state.certificates.active.map(i => ({ type: 'certificates' as const, name: i.name }))
+    ...state.certificates.active.map(i => ({ type: 'certificates' as const, name: i.name })),
+    ...state.keys.active.filter(i => !i.managed).map(i => ({ type: 'keys' as const, name: i.name }))
   ]
   const lost: string[] = []
   await eachLimited(selected, 16, async ({ type, name }) => {
@@ -292,6 +303,9 @@ async function copyPhase(testbed: Testbed): Promise<boolean> {
         const shape = (s: typeof a) =>
           JSON.stringify([s.value, s.properties.contentType, s.properties.tags, s.properties.enabled])
         if (shape(a) !== shape(b)) lost.push(`${type}/${name} (differs)`)
+      } else if (type === 'keys') {
+        const [a, b] = await Promise.all([from.keys.getKey(name), to.keys.getKey(name)])
+        if (a.properties.version !== b.properties.version) lost.push(`${type}/${name} (differs)`)
       } else {
         const [a, b] = await Promise.all([
           from.certificates.getCertificate(name),
@@ -306,15 +320,23 @@ async function copyPhase(testbed: Testbed): Promise<boolean> {
     }
   })
   const targetState = target.state()
+  const keyVersions = new Map(state.keys.active.map(i => [i.name, i.versions.length]))
   const duplicated = [
     ...targetState.secrets.active
       .filter(i => !i.managed)
-      .map(i => ({ key: `secrets/${i.name}`, n: i.versions.length })),
-    ...targetState.certificates.active.map(i => ({ key: `certificates/${i.name}`, n: i.versions.length }))
-  ].filter(i => i.n !== 1)
+      .map(i => ({ key: `secrets/${i.name}`, n: i.versions.length, expected: 1 })),
+    ...targetState.certificates.active.map(i => ({
+      key: `certificates/${i.name}`,
+      n: i.versions.length,
+      expected: 1
+    })),
+    ...targetState.keys.active
+      .filter(i => !i.managed)
+      .map(i => ({ key: `keys/${i.name}`, n: i.versions.length, expected: keyVersions.get(i.name) ?? 0 }))
+  ].filter(i => i.n > i.expected)
   say(
     `copy target vs source (SDK): ${selected.length} selected items, lost ${lost.length}; ` +
-      `items with more than one version: ${duplicated.length} (${duplicated.reduce((sum, i) => sum + i.n - 1, 0)} extra versions)`
+      `items with versions beyond the source's: ${duplicated.length} (${duplicated.reduce((sum, i) => sum + i.n - i.expected, 0)} extra versions)`
   )
   if (lost.length > 0) say(`copy lost, first few: ${lost.slice(0, 5).join(', ')}`)
   if (duplicated.length > 0)

@@ -69,6 +69,12 @@ function toVersion(p: AnyVersion): VersionInfo {
   }
 }
 
+/** A read answered 404 (nothing there) or 403 (a disabled version, or no permission to read). */
+function isNotReadable(error: unknown): boolean {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode
+  return status === 404 || status === 403
+}
+
 /** Values of one vault, read (masked at once) or written, over the vault's SDK clients. */
 export class VaultValues {
   constructor(
@@ -116,15 +122,29 @@ export class VaultValues {
     return { value, version: toVersion(secret.properties) }
   }
 
-  /** Writes one secret version with its content type, tags, enabled flag and dates. */
-  async setSecret(name: string, version: SecretVersionShape): Promise<void> {
-    await this.clients.secrets.setSecret(name, version.value, {
+  /**
+   * The secret's current version (value masked at once), or undefined when there is none to read:
+   * 404 (no such secret) or 403 (its current version is disabled, or reading is not allowed).
+   */
+  async currentSecret(name: string): Promise<{ value: string; version: VersionInfo } | undefined> {
+    try {
+      return await this.latestSecret(name)
+    } catch (error) {
+      if (isNotReadable(error)) return undefined
+      throw error
+    }
+  }
+
+  /** Writes one secret version with its content type, tags, enabled flag and dates; returns its version id. */
+  async setSecret(name: string, version: SecretVersionShape): Promise<string | undefined> {
+    const written = await this.clients.secrets.setSecret(name, version.value, {
       ...(version.contentType !== undefined && { contentType: version.contentType }),
       tags: version.tags,
       enabled: version.enabled,
       ...(version.notBefore !== undefined && { notBefore: new Date(version.notBefore * 1000) }),
       ...(version.expiresOn !== undefined && { expiresOn: new Date(version.expiresOn * 1000) })
     })
+    return written.properties.version
   }
 
   /** A certificate's policy as copy carries it. */
@@ -164,6 +184,16 @@ export class VaultValues {
     }
   }
 
+  /** The certificate's current version (its properties and thumbprint), or undefined (404, 403). */
+  async currentCertificate(name: string): Promise<VersionInfo | undefined> {
+    try {
+      return toVersion((await this.clients.certificates.getCertificate(name)).properties)
+    } catch (error) {
+      if (isNotReadable(error)) return undefined
+      throw error
+    }
+  }
+
   /**
    * Imports one certificate version with the copied policy (issuer Unknown: the target may not
    * have the source's issuer), its enabled flag and tags. @azure/keyvault-certificates 4.10.3
@@ -177,7 +207,7 @@ export class VaultValues {
     policy: CopiedPolicy,
     enabled: boolean,
     tags: Record<string, string>
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     const contentType = exported.format === 'pem' ? PEM : PFX
     const bytes =
       exported.format === 'pem' ? Buffer.from(exported.value, 'utf8') : Buffer.from(exported.value, 'base64')
@@ -203,7 +233,8 @@ export class VaultValues {
       enabled,
       tags
     } as ImportCertificateOptions
-    await this.clients.certificates.importCertificate(name, bytes, options)
+    const imported = await this.clients.certificates.importCertificate(name, bytes, options)
+    return imported.properties.version
   }
 
   /** The key's backup blob (held in memory, restored into a vault of the same security world). */

@@ -1,6 +1,14 @@
+import type { VersionInfo } from '../../adapters/values.js'
 import { errorMessage } from '../../core/errors.js'
-import { copyStateLabel, decideCopy, type CopyAction } from '../../core/copy.js'
-import { readAllPages } from '../../core/paging.js'
+import {
+  copyStateLabel,
+  decideCopy,
+  sameCertificateVersion,
+  sameSecretVersion,
+  type CopyAction
+} from '../../core/copy.js'
+import { readAllPages, type Page } from '../../core/paging.js'
+import { mapLimited } from '../../core/queue.js'
 import { isForeignBlobError } from '../../core/restore.js'
 import { escapeLog } from '../../core/text.js'
 import type { VaultOperation } from '../../core/explain.js'
@@ -9,8 +17,8 @@ import { defaultPollSettings, pollUntil, type PollSettings } from '../../core/wa
 import type { Run } from '../../lifecycle.js'
 import {
   compareAgain,
-  mapLimited,
   readSourceSecrets,
+  shapeOf,
   type CopyEntry,
   type CopyItem,
   type CopyPlan,
@@ -43,8 +51,10 @@ interface Context {
 }
 
 /**
- * Executes a copy plan: certificates first, then secrets and keys, at most `concurrency` items at a
- * time (each vault's rate controller and pace on top). One outcome per row, in the plan's order.
+ * Executes a copy plan: certificates first, then secrets and keys, at most twice `concurrency`
+ * items at a time. An item reads the source, then writes the target: with twice as many items as
+ * each vault has slots, both vaults keep their `concurrency` calls in flight (each vault's rate
+ * controller and pace still hold its own calls to that). One outcome per row, in the plan's order.
  */
 export async function executeCopy(
   run: Run,
@@ -66,7 +76,7 @@ export async function executeCopy(
   const order = plan.entries
     .map((entry, i) => ({ entry, i }))
     .sort((a, b) => Number(b.entry.type === 'certificates') - Number(a.entry.type === 'certificates'))
-  await mapLimited(order, settings.concurrency, async ({ entry, i }) => {
+  await mapLimited(order, 2 * settings.concurrency, async ({ entry, i }) => {
     let outcome: CopyOutcome
     try {
       outcome = await copyOne(context, plan.items[i], entry)
@@ -101,6 +111,7 @@ async function copyOne(context: Context, item: CopyItem, entry: CopyEntry): Prom
         return write(context, item, row, row.write)
       case 'purge-and-create':
         await act(context, 'purge', item, () => target.writer.purge(item.type, item.target))
+        item.targetLatest = undefined
         return write(context, item, row, item.versions.length || 1)
       case 'replace':
         await act(context, 'delete', item, () => target.writer.startDelete(item.type, item.target))
@@ -110,6 +121,7 @@ async function copyOne(context: Context, item: CopyItem, entry: CopyEntry): Prom
           context.poll
         )
         await act(context, 'purge', item, () => target.writer.purge(item.type, item.target))
+        item.targetLatest = undefined
         return write(context, item, row, item.versions.length || 1)
       case 'recover': {
         await act(context, 'recover', item, () => target.writer.startRecover(item.type, item.target))
@@ -155,17 +167,43 @@ async function act(
 }
 
 /**
+ * A write that is tried again only if it did not land. The rate controller retries a call after a
+ * 5xx or a reset, but the service may have applied a PUT or an import whose answer was lost: a
+ * second try would add a second version. So a try after such a failure asks `landed` first (on the
+ * wire, inside the same slot) and returns what it found instead of writing again. After a 429 the
+ * service served nothing: the write is tried again without a read that would add to the throttling.
+ */
+function once<T>(write: () => Promise<T>, landed: () => Promise<T | undefined>): () => Promise<T> {
+  let uncertain = false
+  return async () => {
+    if (uncertain) {
+      const found = await landed()
+      if (found !== undefined) return found
+    }
+    try {
+      return await write()
+    } catch (error) {
+      uncertain = (error as { statusCode?: unknown } | null)?.statusCode !== 429
+      throw error
+    }
+  }
+}
+
+/**
  * Writes the last `count` versions of the item to copy (oldest first, so the latest ends current).
- * The first write rides out a name still taken for a few seconds (after a purge or a delete).
+ * The first write rides out a name still taken for a few seconds (after a purge or a delete). A
+ * write tried again after a lost answer is checked first: a secret or certificate version newer
+ * than the one the target held before, equal to what the write carries, is that write's (see `once`).
  */
 async function write(context: Context, item: CopyItem, row: CopyEntry, count: number): Promise<CopyOutcome> {
   const { source, target } = context
-  const writeFirst = async (call: () => Promise<void>): Promise<void> => {
+  const writeFirst = async <T>(call: () => Promise<T>): Promise<T> => {
+    let result: T | undefined
     await pollUntil(
       `the name of ${singular(item.type)} '${item.target}' to become free`,
       async () => {
         try {
-          await target.connection.rate.run(call)
+          result = await target.connection.rate.run(call)
           return true
         } catch (error) {
           if (
@@ -179,6 +217,7 @@ async function write(context: Context, item: CopyItem, row: CopyEntry, count: nu
       },
       context.poll
     )
+    return result as T
   }
   const explainWrite = (error: unknown, operation: VaultOperation) =>
     new Error(
@@ -188,8 +227,31 @@ async function write(context: Context, item: CopyItem, row: CopyEntry, count: nu
   if (item.type === 'keys') {
     if (context.foreignKeys) return { ...row, status: 'skipped', reason: FOREIGN_KEY }
     const blob = await source.connection.rate.run(() => source.values.backupKey(item.name))
+    // A restore that landed leaves the key with the source's version ids (a retry would get a 409).
+    const restored = async (): Promise<true | undefined> => {
+      const ids = new Set<string>()
+      let token: string | undefined
+      do {
+        let page: Page<VersionInfo>
+        try {
+          page = await target.values.versionPage('keys', item.target, token)
+        } catch (error) {
+          if ((error as { statusCode?: unknown } | null)?.statusCode === 404) return undefined
+          throw error
+        }
+        for (const v of page.items) ids.add(v.version.toLowerCase())
+        token = page.continuationToken
+      } while (token)
+      const all = item.versions.length > 0 && item.versions.every(v => ids.has(v.version.toLowerCase()))
+      return all || undefined
+    }
     try {
-      await writeFirst(() => target.values.restoreKey(blob))
+      await writeFirst(
+        once(async () => {
+          await target.values.restoreKey(blob)
+          return true as const
+        }, restored)
+      )
     } catch (error) {
       if (isForeignBlobError(error)) {
         context.foreignKeys = true
@@ -203,10 +265,22 @@ async function write(context: Context, item: CopyItem, row: CopyEntry, count: nu
   if (item.type === 'secrets') {
     const shapes = (await readSourceSecrets(source, context.settings, item)).slice(-count)
     delete item.read
+    let before = item.targetLatest
     for (const [n, shape] of shapes.entries()) {
+      const previous = before
+      const call = once(
+        () => target.values.setSecret(item.target, shape),
+        async () => {
+          const current = await target.values.currentSecret(item.target)
+          return current &&
+            current.version.version !== previous &&
+            sameSecretVersion(shapeOf(current.version, current.value), shape)
+            ? current.version.version
+            : undefined
+        }
+      )
       try {
-        if (n === 0) await writeFirst(() => target.values.setSecret(item.target, shape))
-        else await target.connection.rate.run(() => target.values.setSecret(item.target, shape))
+        before = n === 0 ? await writeFirst(call) : await target.connection.rate.run(call)
       } catch (error) {
         throw explainWrite(error, 'set')
       }
@@ -219,6 +293,7 @@ async function write(context: Context, item: CopyItem, row: CopyEntry, count: nu
   }
 
   const versions = item.versions.slice(-count)
+  let before = item.targetLatest
   for (const [n, version] of versions.entries()) {
     const exported = await source.connection.rate.run(() =>
       source.values.certificateExport(item.name, version.version)
@@ -231,17 +306,33 @@ async function write(context: Context, item: CopyItem, row: CopyEntry, count: nu
           'not exportable: its exported secret holds no private key; issue a new certificate in the target'
       }
     }
-    const importIt = () =>
-      target.values.importCertificate(
-        item.target,
-        exported,
-        item.policy!.copied,
-        version.enabled,
-        version.tags
-      )
+    const previous = before
+    const importIt = once(
+      () =>
+        target.values.importCertificate(
+          item.target,
+          exported,
+          item.policy!.copied,
+          version.enabled,
+          version.tags
+        ),
+      async () => {
+        const current = await target.values.currentCertificate(item.target)
+        const shape = (v: VersionInfo) => ({
+          thumbprint: v.thumbprint ?? '',
+          enabled: v.enabled,
+          tags: v.tags
+        })
+        return current?.thumbprint &&
+          version.thumbprint &&
+          current.version !== previous &&
+          sameCertificateVersion(shape(current), shape(version))
+          ? current.version
+          : undefined
+      }
+    )
     try {
-      if (n === 0) await writeFirst(importIt)
-      else await target.connection.rate.run(importIt)
+      before = n === 0 ? await writeFirst(importIt) : await target.connection.rate.run(importIt)
     } catch (error) {
       throw explainWrite(error, 'import')
     }

@@ -15,6 +15,7 @@ import {
 } from '../../core/copy.js'
 import type { DeletedView } from '../../core/deleted-view.js'
 import { findNames, forEachPage, readAllPages } from '../../core/paging.js'
+import { mapLimited } from '../../core/queue.js'
 import { isPurgeProtected } from '../../core/plan.js'
 import { geographyOf } from '../../core/geography.js'
 import { renamed, renameProblems } from '../../core/rename.js'
@@ -48,6 +49,11 @@ export interface CopyItem {
   read?: SecretVersionShape[]
   /** Whether the target vault has purge protection (from its listing's recovery level). */
   purgeProtected?: boolean
+  /**
+   * The id of the target's current version as the plan found it (undefined: none). A write whose
+   * answer was lost is known to have landed when a newer version holds what it carried.
+   */
+  targetLatest?: string
 }
 
 /** One row of the plan: no value, ever. */
@@ -90,26 +96,32 @@ async function versionsOf(side: CopySide, type: ItemType, name: string): Promise
   return all.sort(byCreated)
 }
 
-/** Lists the source's selected items, page by page, as listings give them. */
+/**
+ * Lists the source's selected items, page by page, as listings give them: the types at once (each
+ * listing is a chain of pages, so one type's pages cannot overlap), in the order of `types`.
+ */
 async function listSource(source: CopySide, settings: CopySettings) {
-  const selected: VaultItem[] = []
   const leftOut = { owned: 0, filtered: 0 }
   const reader = new KeyVaultReader(source.connection.clients)
-  for (const type of settings.filter.types) {
-    await forEachPage(
-      source.connection.rate,
-      token => reader.listItems(type, token),
-      page => {
-        const selection = selectItems(page, settings.filter)
-        selected.push(...selection.selected)
-        for (const skipped of selection.skipped) {
-          if (page.find(i => i.name === skipped.name)?.managed) leftOut.owned++
-          else leftOut.filtered++
+  const perType = await Promise.all(
+    settings.filter.types.map(async type => {
+      const selected: VaultItem[] = []
+      await forEachPage(
+        source.connection.rate,
+        token => reader.listItems(type, token),
+        page => {
+          const selection = selectItems(page, settings.filter)
+          selected.push(...selection.selected)
+          for (const skipped of selection.skipped) {
+            if (page.find(i => i.name === skipped.name)?.managed) leftOut.owned++
+            else leftOut.filtered++
+          }
         }
-      }
-    )
-  }
-  return { selected, leftOut }
+      )
+      return selected
+    })
+  )
+  return { selected: perType.flat(), leftOut }
 }
 
 /**
@@ -142,30 +154,40 @@ export async function planCopy(
   return { items, entries, leftOut }
 }
 
-/** What each item's target name holds: listed active names, the deleted listing, or nothing. */
+/**
+ * What each item's target name holds: listed active names, the deleted listing, or nothing. The
+ * listings of every type, active and deleted, run at once.
+ */
 async function findTargets(target: CopySide, items: readonly CopyItem[]): Promise<TargetName[]> {
   const result: TargetName[] = items.map(() => ({ kind: 'absent' }))
-  for (const type of ['secrets', 'keys', 'certificates'] as const) {
-    const indexes = items.flatMap((item, i) => (item.type === type ? [i] : []))
-    if (indexes.length === 0) continue
-    const key = (i: number) => items[i].target.toLowerCase()
-    const deleted = await target.deleted[type].listing()
-    const active = await findNames(
-      target.connection.rate,
-      t => target.writer.listActive(type, t),
-      indexes.map(key)
-    )
-    for (const i of indexes) {
-      const listed = active?.get(key(i))
-      const entry = deleted.get(key(i))
-      if (listed?.managed) result[i] = { kind: 'owned' }
-      else if (listed) result[i] = { kind: 'maybe-active', recoveryLevel: listed.recoveryLevel }
-      else if (entry) result[i] = { kind: 'deleted', found: deletedFound(entry) }
-      // A target listing too long for the work is not read to its end: the item's versions tell.
-      else if (!active) result[i] = { kind: 'maybe-active' }
-    }
-  }
+  const types = (['secrets', 'keys', 'certificates'] as const).filter(type =>
+    items.some(i => i.type === type)
+  )
+  await Promise.all(types.map(type => findTargetsOfType(target, items, type, result)))
   return result
+}
+
+async function findTargetsOfType(
+  target: CopySide,
+  items: readonly CopyItem[],
+  type: ItemType,
+  result: TargetName[]
+): Promise<void> {
+  const indexes = items.flatMap((item, i) => (item.type === type ? [i] : []))
+  const key = (i: number) => items[i].target.toLowerCase()
+  const [deleted, active] = await Promise.all([
+    target.deleted[type].listing(),
+    findNames(target.connection.rate, t => target.writer.listActive(type, t), indexes.map(key))
+  ])
+  for (const i of indexes) {
+    const listed = active?.get(key(i))
+    const entry = deleted.get(key(i))
+    if (listed?.managed) result[i] = { kind: 'owned' }
+    else if (listed) result[i] = { kind: 'maybe-active', recoveryLevel: listed.recoveryLevel }
+    else if (entry) result[i] = { kind: 'deleted', found: deletedFound(entry) }
+    // A target listing too long for the work is not read to its end: the item's versions tell.
+    else if (!active) result[i] = { kind: 'maybe-active' }
+  }
 }
 
 type TargetName =
@@ -296,6 +318,7 @@ async function compare(
   purgeProtected: boolean
 ): Promise<CopyFound> {
   const targetVersions = await versionsOf(target, item.type, item.target)
+  item.targetLatest = targetVersions[targetVersions.length - 1]?.version
   if (targetVersions.length === 0) return { kind: 'absent' }
   let missing: number
   if (item.type === 'keys') {
@@ -354,19 +377,4 @@ export async function readSourceSecrets(
       shapeOf(v, await source.connection.rate.run(() => source.values.secretValue(item.name, v.version)))
     )
   )
-}
-
-/** Runs `work` over `items` with at most `limit` at once; results in order. */
-export async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<R>
-): Promise<R[]> {
-  const results = new Array<R>(items.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await work(items[i], i)
-  }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
-  return results
 }
