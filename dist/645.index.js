@@ -834,12 +834,13 @@ function toFleetVault(vault, subscriptionId, cloud) {
  * failing fails the listing after the controller's bounded retries. Empty pages that carry a token
  * are followed (the service answers so). `onPage` runs outside the controller's slot (it may wait
  * for room downstream) and may return false to stop before the next page. Resolves true when the listing ended.
+ * A vault's listing feeds the work, so `ahead` lets its pages pass calls waiting for a slot.
  */
-async function forEachPage(rate, read, onPage) {
+async function forEachPage(rate, read, onPage, options = {}) {
     let token;
     for (;;) {
         const current = token;
-        const page = await rate.run(() => read(current));
+        const page = await rate.run(() => read(current), options);
         const more = await onPage(page.items);
         token = page.continuationToken || undefined;
         if (token === undefined)
@@ -1732,12 +1733,16 @@ class RateController {
     get concurrency() {
         return this.limit;
     }
-    /** Runs one service call under the rate control, retrying as described on the class. */
-    async run(call) {
+    /**
+     * Runs one service call under the rate control, retrying as described on the class. `ahead` puts
+     * the call before those already waiting for a slot: for the next page of a listing, the one chain
+     * that every later call depends on.
+     */
+    async run(call, options = {}) {
         let throttles = 0;
         let transients = 0;
         for (;;) {
-            await this.acquire();
+            await this.acquire(options.ahead === true);
             let failure;
             try {
                 const result = await call();
@@ -1779,9 +1784,10 @@ class RateController {
             return Math.min(retryAfterMs, this.o.maxRetryAfterMs);
         return backoffDelay(attempt, this.o.baseDelayMs, this.o.maxDelayMs, this.o.random);
     }
-    async acquire() {
-        while (this.active >= this.limit)
-            await new Promise(resolve => this.waiting.push(resolve));
+    async acquire(ahead) {
+        while (this.active >= this.limit) {
+            await new Promise(resolve => (ahead ? this.waiting.unshift(resolve) : this.waiting.push(resolve)));
+        }
         this.active++;
         // A throttled vault answers everyone the same: new calls wait out the pause too.
         for (let wait = this.pausedUntil - this.o.clock.now(); wait > 0; wait = this.pausedUntil - this.o.clock.now()) {
@@ -2885,7 +2891,7 @@ async function runBackup(deps, request) {
                 selected += selection.selected.length;
                 deps.progress?.setTotal(selected);
                 await queue.push(selection.selected);
-            });
+            }, { ahead: true });
         }
         catch (error) {
             // Items of the pages read so far are backed up; the type is recorded as incomplete.
@@ -4429,27 +4435,95 @@ async function versionsOf(side, type, name) {
     return all.sort(byCreated);
 }
 /**
- * Lists the source's selected items, page by page, as listings give them: the types at once (each
- * listing is a chain of pages, so one type's pages cannot overlap), in the order of `types`.
+ * Values of the source's current secret versions read while the listings still run, so the reads
+ * overlap the listing chains instead of following them. Bounded: at most `slots` reads at once
+ * (the listings' pages pass them, see `forEachPage`) and, once `READ_AHEAD_BYTES` of values are
+ * held, the rest are read when compared or written. Values stay in memory, masked as read.
+ */
+class ReadAhead {
+    source;
+    settings;
+    slots;
+    held = 0;
+    active = 0;
+    stopped = false;
+    waiting = [];
+    constructor(source, settings, slots) {
+        this.source = source;
+        this.settings = settings;
+        this.slots = slots;
+    }
+    /** Starts reading the item's value, if it is a readable current secret version and there is room. */
+    add(item) {
+        if (item.type !== 'secrets' || this.settings.versions !== 'latest' || !item.listed.enabled)
+            return;
+        const reading = this.read(item);
+        // Awaited where the value is needed (and its failure reported there); never left unhandled.
+        reading.catch(() => undefined);
+        item.reading = reading;
+    }
+    /** Reads not started yet are left to the work, which reads at the vault's full concurrency. */
+    stop() {
+        this.stopped = true;
+        for (const wake of this.waiting.splice(0))
+            wake();
+    }
+    /** The value, or undefined when stopped or out of budget before its turn (it is read when needed). */
+    async read(item) {
+        while (this.active >= this.slots && !this.stopped) {
+            await new Promise(resolve => this.waiting.push(resolve));
+        }
+        if (this.stopped || this.held >= READ_AHEAD_BYTES)
+            return undefined;
+        this.active++;
+        try {
+            const shapes = await readLatestSecret(this.source, item);
+            for (const shape of shapes)
+                this.held += shape.value.length * 2;
+            return shapes;
+        }
+        finally {
+            this.active--;
+            this.waiting.shift()?.();
+        }
+    }
+}
+/** How much of the source's values the read-ahead may hold (UTF-16 bytes). */
+const READ_AHEAD_BYTES = 32 * 1024 * 1024;
+/**
+ * Lists the source's selected items, page by page as listings give them: the types at once (each
+ * listing is a chain of pages, so one type's pages cannot overlap), in the order of `types`. Each
+ * page's secrets start reading ahead.
  */
 async function listSource(source, settings) {
     const leftOut = { owned: 0, filtered: 0 };
     const reader = new KeyVaultReader(source.connection.clients);
+    const ahead = new ReadAhead(source, settings, settings.concurrency);
     const perType = await Promise.all(settings.filter.types.map(async (type) => {
         const selected = [];
         await forEachPage(source.connection.rate, token => reader.listItems(type, token), page => {
             const selection = selectItems(page, settings.filter);
-            selected.push(...selection.selected);
+            for (const listed of selection.selected) {
+                const item = {
+                    type: listed.type,
+                    name: listed.name,
+                    target: renamed(listed.name, settings.rename),
+                    listed,
+                    versions: []
+                };
+                selected.push(item);
+                ahead.add(item);
+            }
             for (const skipped of selection.skipped) {
                 if (page.find(i => i.name === skipped.name)?.managed)
                     leftOut.owned++;
                 else
                     leftOut.filtered++;
             }
-        });
+        }, { ahead: true });
         return selected;
     }));
-    return { selected: perType.flat(), leftOut };
+    return { items: perType.flat(), leftOut, ahead };
 }
 /**
  * Reads both vaults and plans the copy before anything is written: the source's selected items and
@@ -4458,21 +4532,19 @@ async function listSource(source, settings) {
  * or version ids (keys). Values are compared in memory only.
  */
 async function planCopy(source, target, settings) {
-    const { selected, leftOut } = await listSource(source, settings);
-    const items = selected.map(listed => ({
-        type: listed.type,
-        name: listed.name,
-        target: renamed(listed.name, settings.rename),
-        listed,
-        versions: []
-    }));
-    const problems = renameProblems(items);
-    if (problems.length > 0) {
-        throw new StepError(`The copy was stopped before any write:\n- ${problems.join('\n- ')}`);
+    const { items, leftOut, ahead } = await listSource(source, settings);
+    try {
+        const problems = renameProblems(items);
+        if (problems.length > 0) {
+            throw new StepError(`The copy was stopped before any write:\n- ${problems.join('\n- ')}`);
+        }
+        const found = await findTargets(target, items);
+        const entries = await mapLimited(items, settings.concurrency, (item, i) => planItem(source, target, settings, item, found[i]));
+        return { items, entries, leftOut };
     }
-    const found = await findTargets(target, items);
-    const entries = await mapLimited(items, settings.concurrency, (item, i) => planItem(source, target, settings, item, found[i]));
-    return { items, entries, leftOut };
+    finally {
+        ahead.stop();
+    }
 }
 /**
  * What each item's target name holds: listed active names, the deleted listing, or nothing. The
@@ -4543,6 +4615,8 @@ async function planItem(source, target, settings, item, name) {
             : 0;
     if (decision.action !== 'update')
         delete item.read;
+    if (write === 0)
+        delete item.reading;
     return row(copyStateLabel(found), decision, write, note);
 }
 /**
@@ -4643,15 +4717,25 @@ async function compare(source, target, settings, item, purgeProtected) {
 function compareAgain(source, target, settings, item) {
     return compare(source, target, settings, item, item.purgeProtected ?? false);
 }
+/** The source secret's current version with its value; the item's versions become that one. */
+async function readLatestSecret(source, item) {
+    const latest = await source.connection.rate.run(() => source.values.latestSecret(item.name));
+    item.versions = [latest.version];
+    return [shapeOf(latest.version, latest.value)];
+}
 /** The source secret's versions to copy, with their values (the latest alone for `versions: latest`). */
 async function readSourceSecrets(source, settings, item) {
     if (item.read)
         return item.read;
-    if (settings.versions === 'latest' && item.versions.length === 0) {
-        const latest = await source.connection.rate.run(() => source.values.latestSecret(item.name));
-        item.versions = [latest.version];
-        return [shapeOf(latest.version, latest.value)];
+    if (item.reading) {
+        const reading = item.reading;
+        delete item.reading;
+        const shapes = await reading;
+        if (shapes)
+            return shapes;
     }
+    if (settings.versions === 'latest' && item.versions.length === 0)
+        return readLatestSecret(source, item);
     return Promise.all(item.versions.map(async (v) => shapeOf(v, await source.connection.rate.run(() => source.values.secretValue(item.name, v.version)))));
 }
 

@@ -13,6 +13,7 @@ import { startTestbed, type Testbed } from './index.js'
 import type { EmulatedVault } from './keyvault/emulator.js'
 import { countLog, measureAction, measureColdStart, type ActionRun, type Phases } from './bench/action.js'
 import { measureAzLoop } from './bench/az-loop.js'
+import { measureDiscover, type DiscoverMeasurement } from './bench/discover.js'
 import {
   busiest,
   copyTransactions,
@@ -368,7 +369,7 @@ try {
           throttled: bigRun.log.throttled + bigTargetLog.throttled,
           transactions: bb.vault === 'source' ? bigRun.log.transactions : bigTargetLog.transactions,
           failures: Math.max(bigWorkload.secrets - bigTally.items, num(bigRun.result.outputs.failed) || 0),
-          note: `source ${bigRun.log.transactions}, target ${bigTargetLog.transactions}; ${bigTally.multiVersion} target items with more than one version`
+          note: `source ${bigRun.log.transactions}, target ${bigTargetLog.transactions}; ${bigTally.multiVersion} target items with more than one version; peak RSS first seen ${bigRun.peakAtSeconds.toFixed(1)} s after the spawn`
         },
         bb
       )
@@ -406,6 +407,20 @@ try {
       loop: { ...loopSummary, sourceLog: loopSource, targetLog: loopTargetLog },
       big: copyBig
     }
+  }
+
+  let discover: DiscoverMeasurement | undefined
+  if (options.discoverVaults > 0) {
+    say(
+      `action: discover over ${options.discoverVaults} vaults in ${options.discoverSubscriptions} subscriptions (Resource Manager answers after ${options.armLatencyMs} ms)`
+    )
+    discover = await measureDiscover({
+      vaults: options.discoverVaults,
+      subscriptions: options.discoverSubscriptions,
+      latencyMs: options.armLatencyMs,
+      entry
+    })
+    if (discover.exitCode !== 0) say(`discover did not complete (exit ${discover.exitCode})`)
   }
 
   let big: Record<string, unknown> | undefined
@@ -568,6 +583,7 @@ try {
     },
     big,
     copy,
+    discover,
     totalSeconds: (performance.now() - t0) / 1000
   }
 
@@ -624,6 +640,15 @@ try {
     console.log(`\n${formatTable(copyRows)}\n`)
     for (const r of copyRows) if (r.note) console.log(`  ${r.name}: ${r.note}`)
     phase('Phases, copy', copy.phases as Phases | undefined, copy.cpuSeconds as ActionRun['cpu'])
+  }
+  if (discover) {
+    const d = discover
+    console.log(
+      `Discover: ${d.vaults} vaults in ${d.subscriptions} subscriptions, Resource Manager latency ${d.latencyMs} ms, page size ${d.pageSize}: ` +
+        `found ${d.found} of the ${d.readable} the identity may read (${d.readableSubscriptions} of ${d.listedSubscriptions} listed subscriptions readable); ` +
+        `${d.vaultPages} pages of vaults, ${d.requestsNeeded} requests needed, ${d.armRequests} made (${d.throttled} throttled); ` +
+        `${d.wallSeconds.toFixed(2)} s wall (exit ${d.exitCode}), against ${d.boundSeconds.toFixed(2)} s for the page chains at this latency (${(d.wallSeconds / d.boundSeconds).toFixed(2)}x, start-up and sign-in included)`
+    )
   }
   if (profile) {
     console.log(

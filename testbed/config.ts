@@ -138,6 +138,8 @@ export interface ArmBehaviour {
   throttle: { reads: number; refillPerSecond: number }
   /** Items per page of the vault listings (the real page size is UNCONFIRMED; `$top` lowers it). */
   pageSize: number
+  /** Milliseconds before each answer (default 0; the benchmark sets a realistic figure). */
+  latencyMs?: number
 }
 
 /** A layout as written in a file: either `tenantId` + `apps`, or `tenants`, or both. */

@@ -246,6 +246,19 @@ describe('RateController concurrency', () => {
     expect(peak).toBe(3)
   })
 
+  it("lets a listing's next page pass the calls already waiting for a slot", async () => {
+    const rate = controller(new FakeClock(), 1)
+    const order: string[] = []
+    let release: (() => void) | undefined
+    const first = rate.run(() => new Promise<void>(resolve => (release = resolve)))
+    const waiting = ['a', 'b', 'c'].map(name => rate.run(async () => void order.push(name)))
+    const page = rate.run(async () => void order.push('page'), { ahead: true })
+    while (!release) await new Promise(resolve => setImmediate(resolve))
+    release()
+    await Promise.all([first, ...waiting, page])
+    expect(order).toEqual(['page', 'a', 'b', 'c'])
+  })
+
   it('halves on throttling (once per burst) and grows back after successes', async () => {
     const clock = new FakeClock()
     const rate = controller(clock, 8)

@@ -83,7 +83,8 @@ export async function runBackup(deps: BackupDeps, request: BackupRequest): Promi
           selected += selection.selected.length
           deps.progress?.setTotal(selected)
           await queue.push(selection.selected)
-        }
+        },
+        { ahead: true }
       )
     } catch (error) {
       // Items of the pages read so far are backed up; the type is recorded as incomplete.

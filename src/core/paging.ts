@@ -15,16 +15,18 @@ export type PageRead<T> = (continuationToken: string | undefined) => Promise<Pag
  * failing fails the listing after the controller's bounded retries. Empty pages that carry a token
  * are followed (the service answers so). `onPage` runs outside the controller's slot (it may wait
  * for room downstream) and may return false to stop before the next page. Resolves true when the listing ended.
+ * A vault's listing feeds the work, so `ahead` lets its pages pass calls waiting for a slot.
  */
 export async function forEachPage<T>(
   rate: RateController,
   read: PageRead<T>,
-  onPage: (items: T[]) => boolean | void | Promise<boolean | void>
+  onPage: (items: T[]) => boolean | void | Promise<boolean | void>,
+  options: { ahead?: boolean } = {}
 ): Promise<boolean> {
   let token: string | undefined
   for (;;) {
     const current = token
-    const page = await rate.run(() => read(current))
+    const page = await rate.run(() => read(current), options)
     const more = await onPage(page.items)
     token = page.continuationToken || undefined
     if (token === undefined) return true

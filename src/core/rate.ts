@@ -80,12 +80,16 @@ export class RateController {
     return this.limit
   }
 
-  /** Runs one service call under the rate control, retrying as described on the class. */
-  async run<T>(call: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one service call under the rate control, retrying as described on the class. `ahead` puts
+   * the call before those already waiting for a slot: for the next page of a listing, the one chain
+   * that every later call depends on.
+   */
+  async run<T>(call: () => Promise<T>, options: { ahead?: boolean } = {}): Promise<T> {
     let throttles = 0
     let transients = 0
     for (;;) {
-      await this.acquire()
+      await this.acquire(options.ahead === true)
       let failure: unknown
       try {
         const result = await call()
@@ -124,8 +128,10 @@ export class RateController {
     return backoffDelay(attempt, this.o.baseDelayMs, this.o.maxDelayMs, this.o.random)
   }
 
-  private async acquire(): Promise<void> {
-    while (this.active >= this.limit) await new Promise<void>(resolve => this.waiting.push(resolve))
+  private async acquire(ahead: boolean): Promise<void> {
+    while (this.active >= this.limit) {
+      await new Promise<void>(resolve => (ahead ? this.waiting.unshift(resolve) : this.waiting.push(resolve)))
+    }
     this.active++
     // A throttled vault answers everyone the same: new calls wait out the pause too.
     for (

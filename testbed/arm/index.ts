@@ -137,7 +137,8 @@ export async function startArm(opts: ArmOptions): Promise<FakeArm> {
   const defaults = defaultArmBehaviour()
   const behaviour: ArmBehaviour = {
     throttle: { ...defaults.throttle, ...opts.behaviour?.throttle },
-    pageSize: opts.behaviour?.pageSize ?? defaults.pageSize
+    pageSize: opts.behaviour?.pageSize ?? defaults.pageSize,
+    ...(opts.behaviour?.latencyMs !== undefined && { latencyMs: opts.behaviour.latencyMs })
   }
   const state = { behaviour }
   const requestLog: ArmLogEntry[] = []
@@ -363,11 +364,16 @@ export async function startArm(opts: ArmOptions): Promise<FakeArm> {
   const server: Server = createServer({ cert: opts.tls.cert, key: opts.tls.key }, (req, res) => {
     // Bodies are never needed (every route is a GET); drain whatever comes.
     req.resume()
-    try {
-      handle(req, res)
-    } catch {
-      res.destroy()
+    const answer = (): void => {
+      try {
+        handle(req, res)
+      } catch {
+        res.destroy()
+      }
     }
+    const latency = state.behaviour.latencyMs ?? 0
+    if (latency > 0) setTimeout(answer, latency)
+    else answer()
   })
   const port = await listenOnLoopback(server)
 

@@ -38,6 +38,8 @@ export interface ActionRun {
   result: RunResult
   seconds: number
   peakRssMb: number
+  /** When the peak RSS was first seen, seconds from the spawn. */
+  peakAtSeconds: number
   log: LogCounts
   phases?: Phases
   /** CONNECT tunnels (so TCP and TLS connections) opened to the vault through the proxy. */
@@ -96,6 +98,7 @@ export async function measureAction(
     result,
     seconds,
     peakRssMb,
+    peakAtSeconds: probe?.peakAtSeconds ?? 0,
     log: countLog(testbed, vault, from),
     phases,
     tunnels: testbed.proxy.log.slice(proxyFrom).filter(e => e.host === `${vault}.vault.azure.net`).length,

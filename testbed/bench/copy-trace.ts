@@ -7,7 +7,8 @@
  * not part of the bench's figures.
  *
  * Environment: ENTRY another build of the action (default dist/index.js); CONCURRENCY the action's
- * input; PROFILE a folder for `node --cpu-prof` profiles of the action.
+ * input; PROFILE a folder for `node --cpu-prof` profiles of the action; LATENCY `fixed/jitter` in ms
+ * (default 25/10; 0/0 shows how far the test bed's CPU alone holds the copy back).
  */
 import { loadavg } from 'node:os'
 import { startTestbed } from '../index.js'
@@ -15,8 +16,9 @@ import { measureAction } from './action.js'
 import { seedCopyWorkload } from './copy.js'
 
 const [secrets = 1000, certificates = 50] = process.argv.slice(2).map(Number)
+const [fixedMs = 25, jitterMs = 10] = (process.env.LATENCY ?? '').split('/').filter(Boolean).map(Number)
 const testbed = await startTestbed({
-  behaviour: { latency: { fixedMs: 25, jitterMs: 10 }, throttle: { limit: 4000, windowMs: 10_000 } }
+  behaviour: { latency: { fixedMs, jitterMs }, throttle: { limit: 4000, windowMs: 10_000 } }
 })
 try {
   const prod = testbed.keyvault.vault('prod')

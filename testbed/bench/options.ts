@@ -15,6 +15,10 @@ export interface BenchOptions {
   copyCertificates: number
   /** Secrets of the copy's peak-RSS run (0 skips it). */
   copyBigItems: number
+  /** Discover over a generated fleet: vaults, subscriptions and Resource Manager's latency (0 vaults skips it). */
+  discoverVaults: number
+  discoverSubscriptions: number
+  armLatencyMs: number
   azItems: number
   coldStartTrials: number
   /** The action's `concurrency` input; undefined leaves the action's default. */
@@ -29,7 +33,7 @@ export interface BenchOptions {
 }
 
 export const USAGE = `npm run bench [-- options]
-  --quick                200 items, no 10,000-item RSS runs, 5 az items, copy of 110 (under a minute)
+  --quick                200 items, no 10,000-item RSS runs, 5 az items, copy of 110, discover of 200 vaults
   --items N              items in the main workload (default 1000)
   --latency MS           fixed latency per request (default 25)
   --jitter MS            plus uniform jitter 0..MS (default 10)
@@ -38,6 +42,9 @@ export const USAGE = `npm run bench [-- options]
   --copy-secrets N       secrets of the copy run (default 1000; --quick 100)
   --copy-certs N         certificates of the copy run (default 50; --quick 10)
   --copy-big N           secrets of the copy's peak-RSS run (default 10000, 0 skips it)
+  --discover-vaults N    vaults of the discover run (default 2000; --quick 200; 0 skips it)
+  --discover-subscriptions N  subscriptions they are spread over (default 10)
+  --arm-latency MS       latency of each Resource Manager answer in the discover run (default 150)
   --az-items N           items of the az loop subset (default 10)
   --cold-start-trials N  (default 5)
   --concurrency N        the action's concurrency input (default: the action's own default)
@@ -60,6 +67,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     copySecrets: quick ? 100 : 1000,
     copyCertificates: quick ? 10 : 50,
     copyBigItems: quick ? 0 : 10_000,
+    discoverVaults: quick ? 200 : 2000,
+    discoverSubscriptions: 10,
+    armLatencyMs: 150,
     azItems: quick ? 5 : 10,
     coldStartTrials: quick ? 3 : 5,
     rsaKeyShare: 0.25,
@@ -112,6 +122,15 @@ export function parseOptions(argv: string[]): BenchOptions {
         break
       case '--copy-big':
         options.copyBigItems = Math.floor(num())
+        break
+      case '--discover-vaults':
+        options.discoverVaults = Math.floor(num())
+        break
+      case '--discover-subscriptions':
+        options.discoverSubscriptions = Math.max(1, Math.floor(num()))
+        break
+      case '--arm-latency':
+        options.armLatencyMs = num()
         break
       case '--az-items':
         options.azItems = Math.max(1, Math.floor(num()))

@@ -10,6 +10,8 @@ import { join } from 'node:path'
  */
 export class RssProbe {
   private peakKb = 0
+  private peakAt = 0
+  private readonly started = performance.now()
   private cpuTicks = 0
   private readonly timer: NodeJS.Timeout
 
@@ -28,6 +30,11 @@ export class RssProbe {
     return this.peakKb / 1024
   }
 
+  /** When the peak was first seen, in seconds from the probe's start (to within the period). */
+  get peakAtSeconds(): number {
+    return this.peakAt / 1000
+  }
+
   /** User plus system CPU seconds of the process, as last read (USER_HZ is 100 on Linux). */
   get cpuSeconds(): number {
     return this.cpuTicks / 100
@@ -38,7 +45,10 @@ export class RssProbe {
     try {
       const status = readFileSync(`/proc/${this.pid}/status`, 'utf8')
       const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status)
-      if (match) this.peakKb = Math.max(this.peakKb, Number(match[1]))
+      if (match && Number(match[1]) > this.peakKb) {
+        this.peakKb = Number(match[1])
+        this.peakAt = performance.now() - this.started
+      }
       // Fields after the command name: state is field 3, utime 14 and stime 15.
       const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8')
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')

@@ -47,6 +47,8 @@ export interface CopyItem {
   policy?: SourcePolicy
   /** Secrets read while comparing (kept only for items that will be updated). */
   read?: SecretVersionShape[]
+  /** The current secret version's value, read ahead while the listings ran (see ReadAhead). */
+  reading?: Promise<SecretVersionShape[] | undefined>
   /** Whether the target vault has purge protection (from its listing's recovery level). */
   purgeProtected?: boolean
   /**
@@ -97,31 +99,98 @@ async function versionsOf(side: CopySide, type: ItemType, name: string): Promise
 }
 
 /**
- * Lists the source's selected items, page by page, as listings give them: the types at once (each
- * listing is a chain of pages, so one type's pages cannot overlap), in the order of `types`.
+ * Values of the source's current secret versions read while the listings still run, so the reads
+ * overlap the listing chains instead of following them. Bounded: at most `slots` reads at once
+ * (the listings' pages pass them, see `forEachPage`) and, once `READ_AHEAD_BYTES` of values are
+ * held, the rest are read when compared or written. Values stay in memory, masked as read.
+ */
+class ReadAhead {
+  private held = 0
+  private active = 0
+  private stopped = false
+  private readonly waiting: (() => void)[] = []
+
+  constructor(
+    private readonly source: CopySide,
+    private readonly settings: CopySettings,
+    private readonly slots: number
+  ) {}
+
+  /** Starts reading the item's value, if it is a readable current secret version and there is room. */
+  add(item: CopyItem): void {
+    if (item.type !== 'secrets' || this.settings.versions !== 'latest' || !item.listed.enabled) return
+    const reading = this.read(item)
+    // Awaited where the value is needed (and its failure reported there); never left unhandled.
+    reading.catch(() => undefined)
+    item.reading = reading
+  }
+
+  /** Reads not started yet are left to the work, which reads at the vault's full concurrency. */
+  stop(): void {
+    this.stopped = true
+    for (const wake of this.waiting.splice(0)) wake()
+  }
+
+  /** The value, or undefined when stopped or out of budget before its turn (it is read when needed). */
+  private async read(item: CopyItem): Promise<SecretVersionShape[] | undefined> {
+    while (this.active >= this.slots && !this.stopped) {
+      await new Promise<void>(resolve => this.waiting.push(resolve))
+    }
+    if (this.stopped || this.held >= READ_AHEAD_BYTES) return undefined
+    this.active++
+    try {
+      const shapes = await readLatestSecret(this.source, item)
+      for (const shape of shapes) this.held += shape.value.length * 2
+      return shapes
+    } finally {
+      this.active--
+      this.waiting.shift()?.()
+    }
+  }
+}
+
+/** How much of the source's values the read-ahead may hold (UTF-16 bytes). */
+const READ_AHEAD_BYTES = 32 * 1024 * 1024
+
+/**
+ * Lists the source's selected items, page by page as listings give them: the types at once (each
+ * listing is a chain of pages, so one type's pages cannot overlap), in the order of `types`. Each
+ * page's secrets start reading ahead.
  */
 async function listSource(source: CopySide, settings: CopySettings) {
   const leftOut = { owned: 0, filtered: 0 }
   const reader = new KeyVaultReader(source.connection.clients)
+  const ahead = new ReadAhead(source, settings, settings.concurrency)
   const perType = await Promise.all(
     settings.filter.types.map(async type => {
-      const selected: VaultItem[] = []
+      const selected: CopyItem[] = []
       await forEachPage(
         source.connection.rate,
         token => reader.listItems(type, token),
         page => {
           const selection = selectItems(page, settings.filter)
-          selected.push(...selection.selected)
+          for (const listed of selection.selected) {
+            const item: CopyItem = {
+              type: listed.type,
+              name: listed.name,
+              target: renamed(listed.name, settings.rename),
+              listed,
+              versions: []
+            }
+            selected.push(item)
+            ahead.add(item)
+          }
           for (const skipped of selection.skipped) {
             if (page.find(i => i.name === skipped.name)?.managed) leftOut.owned++
             else leftOut.filtered++
           }
-        }
+        },
+        { ahead: true }
       )
       return selected
     })
   )
-  return { selected: perType.flat(), leftOut }
+  return { items: perType.flat(), leftOut, ahead }
 }
 
 /**
@@ -135,23 +204,20 @@ export async function planCopy(
   target: CopySide,
   settings: CopySettings
 ): Promise<CopyPlan> {
-  const { selected, leftOut } = await listSource(source, settings)
-  const items: CopyItem[] = selected.map(listed => ({
-    type: listed.type,
-    name: listed.name,
-    target: renamed(listed.name, settings.rename),
-    listed,
-    versions: []
-  }))
-  const problems = renameProblems(items)
-  if (problems.length > 0) {
-    throw new StepError(`The copy was stopped before any write:\n- ${problems.join('\n- ')}`)
+  const { items, leftOut, ahead } = await listSource(source, settings)
+  try {
+    const problems = renameProblems(items)
+    if (problems.length > 0) {
+      throw new StepError(`The copy was stopped before any write:\n- ${problems.join('\n- ')}`)
+    }
+    const found = await findTargets(target, items)
+    const entries = await mapLimited(items, settings.concurrency, (item, i) =>
+      planItem(source, target, settings, item, found[i])
+    )
+    return { items, entries, leftOut }
+  } finally {
+    ahead.stop()
   }
-  const found = await findTargets(target, items)
-  const entries = await mapLimited(items, settings.concurrency, (item, i) =>
-    planItem(source, target, settings, item, found[i])
-  )
-  return { items, entries, leftOut }
 }
 
 /**
@@ -236,6 +302,7 @@ async function planItem(
         ? Math.max(1, item.versions.length)
         : 0
   if (decision.action !== 'update') delete item.read
+  if (write === 0) delete item.reading
   return row(copyStateLabel(found), decision, write, note)
 }
 
@@ -360,6 +427,13 @@ export function compareAgain(
   return compare(source, target, settings, item, item.purgeProtected ?? false)
 }
 
+/** The source secret's current version with its value; the item's versions become that one. */
+async function readLatestSecret(source: CopySide, item: CopyItem): Promise<SecretVersionShape[]> {
+  const latest = await source.connection.rate.run(() => source.values.latestSecret(item.name))
+  item.versions = [latest.version]
+  return [shapeOf(latest.version, latest.value)]
+}
+
 /** The source secret's versions to copy, with their values (the latest alone for `versions: latest`). */
 export async function readSourceSecrets(
   source: CopySide,
@@ -367,11 +441,13 @@ export async function readSourceSecrets(
   item: CopyItem
 ): Promise<SecretVersionShape[]> {
   if (item.read) return item.read
-  if (settings.versions === 'latest' && item.versions.length === 0) {
-    const latest = await source.connection.rate.run(() => source.values.latestSecret(item.name))
-    item.versions = [latest.version]
-    return [shapeOf(latest.version, latest.value)]
+  if (item.reading) {
+    const reading = item.reading
+    delete item.reading
+    const shapes = await reading
+    if (shapes) return shapes
   }
+  if (settings.versions === 'latest' && item.versions.length === 0) return readLatestSecret(source, item)
   return Promise.all(
     item.versions.map(async v =>
       shapeOf(v, await source.connection.rate.run(() => source.values.secretValue(item.name, v.version)))
