@@ -7,5 +7,7 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }]
   },
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
-  testTimeout: 60000
+  testTimeout: 60000,
+  // Most of an end-to-end test is waiting on the test bed's latency: two files at once use 2 cores.
+  maxWorkers: 2
 }

@@ -4453,9 +4453,14 @@ class ReadAhead {
         this.settings = settings;
         this.slots = slots;
     }
-    /** Starts reading the item's value, if it is a readable current secret version and there is room. */
+    /**
+     * Starts reading the item's value, if it is a readable current secret version and the copy will
+     * write (a dry run reads only what its comparisons need).
+     */
     add(item) {
-        if (item.type !== 'secrets' || this.settings.versions !== 'latest' || !item.listed.enabled)
+        if (this.settings.dryRun || this.settings.versions !== 'latest')
+            return;
+        if (item.type !== 'secrets' || !item.listed.enabled)
             return;
         const reading = this.read(item);
         // Awaited where the value is needed (and its failure reported there); never left unhandled.

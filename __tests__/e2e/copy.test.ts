@@ -221,6 +221,11 @@ test('a dry run shows the differences and writes nothing', async () => {
   const result = await copy({ 'target-vault': 'dry-target', 'dry-run': 'true' })
   expect(result.exitCode).toBe(0)
   expect(writesTo('dry-target', from)).toEqual([])
+  // Against an empty target there is nothing to compare: no value is read (no read-ahead either).
+  const valueReads = testbed.keyvault.requestLog
+    .slice(from)
+    .filter(e => e.vault === 'prod' && e.operation === 'GetSecret')
+  expect(valueReads).toEqual([])
   expect(row(result, 'api-key')).toMatchObject({ state: 'absent', action: 'create', outcome: 'planned' })
   expect(result.summary).toMatch(/Key Vault copy \(dry run: plan only\)/)
 }, 60_000)

@@ -116,9 +116,13 @@ class ReadAhead {
     private readonly slots: number
   ) {}
 
-  /** Starts reading the item's value, if it is a readable current secret version and there is room. */
+  /**
+   * Starts reading the item's value, if it is a readable current secret version and the copy will
+   * write (a dry run reads only what its comparisons need).
+   */
   add(item: CopyItem): void {
-    if (item.type !== 'secrets' || this.settings.versions !== 'latest' || !item.listed.enabled) return
+    if (this.settings.dryRun || this.settings.versions !== 'latest') return
+    if (item.type !== 'secrets' || !item.listed.enabled) return
     const reading = this.read(item)
     // Awaited where the value is needed (and its failure reported there); never left unhandled.
     reading.catch(() => undefined)
