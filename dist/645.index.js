@@ -4500,10 +4500,9 @@ const READ_AHEAD_BYTES = 32 * 1024 * 1024;
  * listing is a chain of pages, so one type's pages cannot overlap), in the order of `types`. Each
  * page's secrets start reading ahead.
  */
-async function listSource(source, settings) {
+async function listSource(source, settings, ahead) {
     const leftOut = { owned: 0, filtered: 0 };
     const reader = new KeyVaultReader(source.connection.clients);
-    const ahead = new ReadAhead(source, settings, settings.concurrency);
     const perType = await Promise.all(settings.filter.types.map(async (type) => {
         const selected = [];
         await forEachPage(source.connection.rate, token => reader.listItems(type, token), page => {
@@ -4528,7 +4527,7 @@ async function listSource(source, settings) {
         }, { ahead: true });
         return selected;
     }));
-    return { items: perType.flat(), leftOut, ahead };
+    return { items: perType.flat(), leftOut };
 }
 /**
  * Reads both vaults and plans the copy before anything is written: the source's selected items and
@@ -4537,8 +4536,10 @@ async function listSource(source, settings) {
  * or version ids (keys). Values are compared in memory only.
  */
 async function planCopy(source, target, settings) {
-    const { items, leftOut, ahead } = await listSource(source, settings);
+    // Stopped however planning ends, so no read is left queued behind a failed listing.
+    const ahead = new ReadAhead(source, settings, settings.concurrency);
     try {
+        const { items, leftOut } = await listSource(source, settings, ahead);
         const problems = renameProblems(items);
         if (problems.length > 0) {
             throw new StepError(`The copy was stopped before any write:\n- ${problems.join('\n- ')}`);

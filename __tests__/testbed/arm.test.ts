@@ -13,6 +13,7 @@ import { KeyVaultManagementClient, type Vault } from '@azure/arm-keyvault'
 import { SubscriptionClient } from '@azure/arm-resources-subscriptions'
 import { ClientSecretCredential } from '@azure/identity'
 import { startTestbed, type Testbed } from '../../testbed/index.js'
+import { azPath, withAz } from './azure-cli-present.js'
 import { httpsJson, tokenFor, viaProxy } from './support.js'
 
 const collect = async <T>(items: AsyncIterable<T>): Promise<T[]> => {
@@ -309,40 +310,50 @@ describe('Resource Manager', () => {
     }
   )
 
-  it('answers the Azure CLI: az login lists the subscription, az keyvault list the vaults', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kvb-az-arm-'))
-    const env = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      AZURE_CONFIG_DIR: dir,
-      AZURE_CORE_COLLECT_TELEMETRY: '0',
-      AZURE_CORE_ONLY_SHOW_ERRORS: '1',
-      REQUESTS_CA_BUNDLE: testbed.env.REQUESTS_CA_BUNDLE,
-      HTTPS_PROXY: testbed.env.HTTPS_PROXY,
-      NO_PROXY: testbed.env.NO_PROXY
-    }
-    const az = async (...args: string[]) =>
-      JSON.parse((await promisify(execFile)('az', [...args, '-o', 'json'], { env, timeout: 60_000 })).stdout)
-    const app = testbed.layout.apps[0]
-    const accounts = await az(
-      'login',
-      '--service-principal',
-      '-u',
-      app.clientId,
-      '--tenant',
-      testbed.layout.tenantId,
-      '-p',
-      app.clientSecret!
-    )
-    expect(accounts).toEqual([expect.objectContaining({ id: SUB, name: 'Test Bed', state: 'Enabled' })])
-    const vaults = await az('keyvault', 'list')
-    expect(vaults.map((v: { name: string; resourceGroup: string }) => [v.name, v.resourceGroup])).toEqual(
-      ['elsewhere', 'prod', 'protected', 'staging'].map(name => [name, 'testbed'])
-    )
-    expect(testbed.arm.requestLog.map(e => e.operation)).toEqual(
-      expect.arrayContaining(['Subscriptions_List', 'Vaults_List'])
-    )
-  }, 90_000)
+  const itWithAz = azPath ? it : it.skip
+  itWithAz(
+    withAz(
+      'arm.test.ts',
+      'answers the Azure CLI: az login lists the subscription, az keyvault list the vaults'
+    ),
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kvb-az-arm-'))
+      const env = {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        AZURE_CONFIG_DIR: dir,
+        AZURE_CORE_COLLECT_TELEMETRY: '0',
+        AZURE_CORE_ONLY_SHOW_ERRORS: '1',
+        REQUESTS_CA_BUNDLE: testbed.env.REQUESTS_CA_BUNDLE,
+        HTTPS_PROXY: testbed.env.HTTPS_PROXY,
+        NO_PROXY: testbed.env.NO_PROXY
+      }
+      const az = async (...args: string[]) =>
+        JSON.parse(
+          (await promisify(execFile)('az', [...args, '-o', 'json'], { env, timeout: 60_000 })).stdout
+        )
+      const app = testbed.layout.apps[0]
+      const accounts = await az(
+        'login',
+        '--service-principal',
+        '-u',
+        app.clientId,
+        '--tenant',
+        testbed.layout.tenantId,
+        '-p',
+        app.clientSecret!
+      )
+      expect(accounts).toEqual([expect.objectContaining({ id: SUB, name: 'Test Bed', state: 'Enabled' })])
+      const vaults = await az('keyvault', 'list')
+      expect(vaults.map((v: { name: string; resourceGroup: string }) => [v.name, v.resourceGroup])).toEqual(
+        ['elsewhere', 'prod', 'protected', 'staging'].map(name => [name, 'testbed'])
+      )
+      expect(testbed.arm.requestLog.map(e => e.operation)).toEqual(
+        expect.arrayContaining(['Subscriptions_List', 'Vaults_List'])
+      )
+    },
+    90_000
+  )
 
   it('logs every call with method, path, principal and status', async () => {
     await collect(vaultsClient().vaults.listBySubscription())

@@ -5,36 +5,19 @@
  * Without `az` on the PATH the suite is skipped, saying so and how to install it.
  */
 import { execFile } from 'node:child_process'
-import { accessSync, constants, mkdtempSync, statSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { delimiter, join } from 'node:path'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { startTestbed, type Testbed } from '../../testbed/index.js'
+import { AZ_SKIP_REASON, azPath } from './azure-cli-present.js'
 
 const run = promisify(execFile)
 
-/** The first executable `az` on the PATH, found without running anything. */
-function findOnPath(command: string, path = process.env.PATH ?? ''): string | undefined {
-  for (const dir of path.split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, command)
-    try {
-      accessSync(candidate, constants.X_OK)
-      if (statSync(candidate).isFile()) return candidate
-    } catch {
-      // not in this folder
-    }
-  }
-  return undefined
-}
-
-const azPath = findOnPath('az')
-const SKIP_REASON =
-  'the Azure CLI (az) is not on the PATH. Install it to run these tests: `apt-get install azure-cli` ' +
-  '(Debian/Ubuntu; .ci/run does this) or https://learn.microsoft.com/cli/azure/install-azure-cli'
-if (!azPath) console.warn(`azure-cli.test.ts: skipped: ${SKIP_REASON}`)
+if (!azPath) console.warn(`azure-cli.test.ts: skipped: ${AZ_SKIP_REASON}`)
 const describeWithAz = azPath ? describe : describe.skip
 
-describeWithAz(`the Azure CLI against the test bed${azPath ? '' : ` (skipped: ${SKIP_REASON})`}`, () => {
+describeWithAz(`the Azure CLI against the test bed${azPath ? '' : ` (skipped: ${AZ_SKIP_REASON})`}`, () => {
   let testbed: Testbed
 
   async function az(configDir: string, ...args: string[]) {

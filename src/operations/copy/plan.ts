@@ -161,10 +161,9 @@ const READ_AHEAD_BYTES = 32 * 1024 * 1024
  * listing is a chain of pages, so one type's pages cannot overlap), in the order of `types`. Each
  * page's secrets start reading ahead.
  */
-async function listSource(source: CopySide, settings: CopySettings) {
+async function listSource(source: CopySide, settings: CopySettings, ahead: ReadAhead) {
   const leftOut = { owned: 0, filtered: 0 }
   const reader = new KeyVaultReader(source.connection.clients)
-  const ahead = new ReadAhead(source, settings, settings.concurrency)
   const perType = await Promise.all(
     settings.filter.types.map(async type => {
       const selected: CopyItem[] = []
@@ -194,7 +193,7 @@ async function listSource(source: CopySide, settings: CopySettings) {
       return selected
     })
   )
-  return { items: perType.flat(), leftOut, ahead }
+  return { items: perType.flat(), leftOut }
 }
 
 /**
@@ -208,8 +207,10 @@ export async function planCopy(
   target: CopySide,
   settings: CopySettings
 ): Promise<CopyPlan> {
-  const { items, leftOut, ahead } = await listSource(source, settings)
+  // Stopped however planning ends, so no read is left queued behind a failed listing.
+  const ahead = new ReadAhead(source, settings, settings.concurrency)
   try {
+    const { items, leftOut } = await listSource(source, settings, ahead)
     const problems = renameProblems(items)
     if (problems.length > 0) {
       throw new StepError(`The copy was stopped before any write:\n- ${problems.join('\n- ')}`)
