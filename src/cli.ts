@@ -17,14 +17,18 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
   discover: { usage: DISCOVER_USAGE, run: discoverCommand }
 }
 
-/** A terminal as the lifecycle's host: the console, DefaultAzureCredential, no job summary. */
-function terminal(verbose: boolean): Host & { failed: boolean } {
+/**
+ * A terminal as the lifecycle's host: the console, DefaultAzureCredential, no job summary. With
+ * `--json` the progress goes to stderr, so stdout holds only the JSON (for `| jq`).
+ */
+function terminal(verbose: boolean, json: boolean): Host & { failed: boolean } {
+  const say = json ? console.error : console.log
   const host = {
     failed: false,
     log: {
-      info: (m: string) => console.log(m),
+      info: (m: string) => say(m),
       warning: (m: string) => console.warn(`warning: ${m}`),
-      debug: (m: string) => (verbose ? console.log(m) : undefined)
+      debug: (m: string) => (verbose ? say(m) : undefined)
     },
     auth: {
       getIDToken: () =>
@@ -63,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const verbose = args.includes('--verbose')
   routeSdkLog(line => process.stderr.write(`${line}\n`))
-  return command.run(args, terminal(verbose))
+  return command.run(args, terminal(verbose, args.includes('--json')))
 }
 
 main(process.argv.slice(2)).then(

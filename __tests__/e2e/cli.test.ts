@@ -213,6 +213,26 @@ test('--help prints the usage and exits 0', async () => {
   expect(result.stdout).toBe('')
 })
 
+test('discover --json prints only the vaults the app may read through Resource Manager on stdout', async () => {
+  const result = await cli(['discover', '--json'])
+  expect(result.code).toBe(0)
+  expectNothingSecret(result)
+  // stdout is the JSON alone (ready for jq); the progress and the closing line are on stderr.
+  const vaults = JSON.parse(result.stdout) as Array<{ name: string; url: string; subscriptionId: string }>
+  const view = testbed.arm.view(testbed.layout.tenants[0].apps[0].objectId)
+  const readable = Object.entries(view.vaults).flatMap(([sub, names]) => names.map(n => `${sub}/${n}`))
+  expect(readable.length).toBeGreaterThan(0)
+  expect(vaults.map(v => `${v.subscriptionId}/${v.name}`).sort()).toEqual(readable.sort())
+  expect(vaults.find(v => v.name === 'prod')?.url).toBe('https://prod.vault.azure.net')
+  const stderr = result.stderr.trim().split('\n')
+  expect(stderr.filter(l => /^(error|warning):/.test(l))).toEqual([])
+  expect(stderr[stderr.length - 1]).toMatch(
+    new RegExp(
+      `^found ${readable.length} vaults in \\d+ groups; ${Object.keys(view.vaults).length} subscriptions read, ${view.forbidden.length} not read$`
+    )
+  )
+})
+
 test('copy --vault prod --to staging --plan prints and writes the plan, and writes nothing to staging', async () => {
   // After the restore above, staging equals prod; prod now gains a secret and a new current value.
   const prod = testbed.keyvault.vault('prod')

@@ -61,7 +61,8 @@ export async function discoverCommand(args: string[], host: Host & { failed: boo
       console.log([groupOf.get(v), v.url, v.subscriptionId, v.resourceGroup, v.location].join('\t'))
     }
   }
-  console.log(
+  // With --json the closing line goes with the progress, to stderr.
+  ;(values.json ? console.error : console.log)(
     `found ${report.vaults.length} vaults in ${report.groups.length} groups; ` +
       `${report.subscriptions.length} subscriptions read, ${report.unreadable.length} not read`
   )
