@@ -4454,18 +4454,32 @@ class ReadAhead {
         this.slots = slots;
     }
     /**
-     * Starts reading the item's value, if it is a readable current secret version and the copy will
-     * write (a dry run reads only what its comparisons need).
+     * Starts what the plan and the work will need of the item: a certificate's policy and versions,
+     * and a readable current secret version's value when the copy will write (a dry run reads only
+     * what its comparisons need).
      */
     add(item) {
+        if (item.type === 'certificates') {
+            item.prepared = this.limited(async () => ({
+                reason: await prepareSource(this.source, this.settings, item)
+            }));
+            // Awaited where it is needed (and its failure reported there); never left unhandled.
+            item.prepared.catch(() => undefined);
+            return;
+        }
         if (this.settings.dryRun || this.settings.versions !== 'latest')
             return;
         if (item.type !== 'secrets' || !item.listed.enabled)
             return;
-        const reading = this.read(item);
-        // Awaited where the value is needed (and its failure reported there); never left unhandled.
-        reading.catch(() => undefined);
-        item.reading = reading;
+        item.reading = this.limited(async () => {
+            if (this.held >= READ_AHEAD_BYTES)
+                return undefined;
+            const shapes = await readLatestSecret(this.source, item);
+            for (const shape of shapes)
+                this.held += shape.value.length * 2;
+            return shapes;
+        });
+        item.reading.catch(() => undefined);
     }
     /** Reads not started yet are left to the work, which reads at the vault's full concurrency. */
     stop() {
@@ -4473,19 +4487,16 @@ class ReadAhead {
         for (const wake of this.waiting.splice(0))
             wake();
     }
-    /** The value, or undefined when stopped or out of budget before its turn (it is read when needed). */
-    async read(item) {
+    /** The work's result, or undefined when stopped before its turn (the caller then does it itself). */
+    async limited(work) {
         while (this.active >= this.slots && !this.stopped) {
             await new Promise(resolve => this.waiting.push(resolve));
         }
-        if (this.stopped || this.held >= READ_AHEAD_BYTES)
+        if (this.stopped)
             return undefined;
         this.active++;
         try {
-            const shapes = await readLatestSecret(this.source, item);
-            for (const shape of shapes)
-                this.held += shape.value.length * 2;
-            return shapes;
+            return await work();
         }
         finally {
             this.active--;
@@ -4595,7 +4606,9 @@ async function planItem(source, target, settings, item, name) {
         ...(note && { note })
     });
     const notCopied = (reason) => row('not copied', { action: 'skip', reason });
-    const unreadable = await prepareSource(source, settings, item);
+    const ahead = item.prepared && (await item.prepared);
+    delete item.prepared;
+    const unreadable = ahead ? ahead.reason : await prepareSource(source, settings, item);
     if (unreadable)
         return notCopied(unreadable);
     const uncopiable = item.type === 'keys' ? keyBarrier(settings, item, source, target) : undefined;

@@ -49,6 +49,8 @@ export interface CopyItem {
   read?: SecretVersionShape[]
   /** The current secret version's value, read ahead while the listings ran (see ReadAhead). */
   reading?: Promise<SecretVersionShape[] | undefined>
+  /** A certificate's `prepareSource`, run ahead while the listings ran (see ReadAhead). */
+  prepared?: Promise<{ reason: string | undefined } | undefined>
   /** Whether the target vault has purge protection (from its listing's recovery level). */
   purgeProtected?: boolean
   /**
@@ -117,16 +119,28 @@ class ReadAhead {
   ) {}
 
   /**
-   * Starts reading the item's value, if it is a readable current secret version and the copy will
-   * write (a dry run reads only what its comparisons need).
+   * Starts what the plan and the work will need of the item: a certificate's policy and versions,
+   * and a readable current secret version's value when the copy will write (a dry run reads only
+   * what its comparisons need).
    */
   add(item: CopyItem): void {
+    if (item.type === 'certificates') {
+      item.prepared = this.limited(async () => ({
+        reason: await prepareSource(this.source, this.settings, item)
+      }))
+      // Awaited where it is needed (and its failure reported there); never left unhandled.
+      item.prepared.catch(() => undefined)
+      return
+    }
     if (this.settings.dryRun || this.settings.versions !== 'latest') return
     if (item.type !== 'secrets' || !item.listed.enabled) return
-    const reading = this.read(item)
-    // Awaited where the value is needed (and its failure reported there); never left unhandled.
-    reading.catch(() => undefined)
-    item.reading = reading
+    item.reading = this.limited(async () => {
+      if (this.held >= READ_AHEAD_BYTES) return undefined
+      const shapes = await readLatestSecret(this.source, item)
+      for (const shape of shapes) this.held += shape.value.length * 2
+      return shapes
+    })
+    item.reading.catch(() => undefined)
   }
 
   /** Reads not started yet are left to the work, which reads at the vault's full concurrency. */
@@ -135,17 +149,15 @@ class ReadAhead {
     for (const wake of this.waiting.splice(0)) wake()
   }
 
-  /** The value, or undefined when stopped or out of budget before its turn (it is read when needed). */
-  private async read(item: CopyItem): Promise<SecretVersionShape[] | undefined> {
+  /** The work's result, or undefined when stopped before its turn (the caller then does it itself). */
+  private async limited<T>(work: () => Promise<T | undefined>): Promise<T | undefined> {
     while (this.active >= this.slots && !this.stopped) {
       await new Promise<void>(resolve => this.waiting.push(resolve))
     }
-    if (this.stopped || this.held >= READ_AHEAD_BYTES) return undefined
+    if (this.stopped) return undefined
     this.active++
     try {
-      const shapes = await readLatestSecret(this.source, item)
-      for (const shape of shapes) this.held += shape.value.length * 2
-      return shapes
+      return await work()
     } finally {
       this.active--
       this.waiting.shift()?.()
@@ -286,7 +298,9 @@ async function planItem(
     ...(note && { note })
   })
   const notCopied = (reason: string) => row('not copied', { action: 'skip', reason })
-  const unreadable = await prepareSource(source, settings, item)
+  const ahead = item.prepared && (await item.prepared)
+  delete item.prepared
+  const unreadable = ahead ? ahead.reason : await prepareSource(source, settings, item)
   if (unreadable) return notCopied(unreadable)
   const uncopiable = item.type === 'keys' ? keyBarrier(settings, item, source, target) : undefined
   if (uncopiable) return notCopied(uncopiable)
