@@ -13,6 +13,7 @@ import { KeyVaultManagementClient, type Vault } from '@azure/arm-keyvault'
 import { SubscriptionClient } from '@azure/arm-resources-subscriptions'
 import { ClientSecretCredential } from '@azure/identity'
 import { startTestbed, type Testbed } from '../../testbed/index.js'
+import { azEnvironment } from '../../testbed/azure-cli.js'
 import { azPath, withAz } from './azure-cli-present.js'
 import { httpsJson, tokenFor, viaProxy } from './support.js'
 
@@ -318,16 +319,7 @@ describe('Resource Manager', () => {
     ),
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'kvb-az-arm-'))
-      const env = {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        AZURE_CONFIG_DIR: dir,
-        AZURE_CORE_COLLECT_TELEMETRY: '0',
-        AZURE_CORE_ONLY_SHOW_ERRORS: '1',
-        REQUESTS_CA_BUNDLE: testbed.env.REQUESTS_CA_BUNDLE,
-        HTTPS_PROXY: testbed.env.HTTPS_PROXY,
-        NO_PROXY: testbed.env.NO_PROXY
-      }
+      const env = azEnvironment(testbed, dir)
       const az = async (...args: string[]) =>
         JSON.parse(
           (await promisify(execFile)('az', [...args, '-o', 'json'], { env, timeout: 60_000 })).stdout

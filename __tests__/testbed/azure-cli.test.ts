@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { startTestbed, type Testbed } from '../../testbed/index.js'
+import { azEnvironment } from '../../testbed/azure-cli.js'
 import { AZ_SKIP_REASON, azPath } from './azure-cli-present.js'
 
 const run = promisify(execFile)
@@ -21,16 +22,7 @@ describeWithAz(`the Azure CLI against the test bed${azPath ? '' : ` (skipped: ${
   let testbed: Testbed
 
   async function az(configDir: string, ...args: string[]) {
-    const env = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      AZURE_CONFIG_DIR: configDir,
-      AZURE_CORE_COLLECT_TELEMETRY: '0',
-      AZURE_CORE_ONLY_SHOW_ERRORS: '1',
-      REQUESTS_CA_BUNDLE: testbed.env.REQUESTS_CA_BUNDLE,
-      HTTPS_PROXY: testbed.env.HTTPS_PROXY,
-      NO_PROXY: testbed.env.NO_PROXY
-    }
+    const env = azEnvironment(testbed, configDir)
     const { stdout } = await run('az', args, { env, timeout: 60_000 })
     return stdout
   }

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Testbed } from '../index.js'
+import { azEnvironment } from '../azure-cli.js'
 import { median, runMeasured } from './probe.js'
 import type { WorkloadItem } from './workload.js'
 
@@ -32,16 +33,7 @@ export async function measureAzLoop(
 ): Promise<AzLoopResult> {
   const configDir = mkdtempSync(join(tmpdir(), 'kvb-bench-az-'))
   const outDir = mkdtempSync(join(tmpdir(), 'kvb-bench-az-out-'))
-  const env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/tmp',
-    AZURE_CONFIG_DIR: configDir,
-    AZURE_CORE_COLLECT_TELEMETRY: '0',
-    AZURE_CORE_ONLY_SHOW_ERRORS: '1',
-    REQUESTS_CA_BUNDLE: testbed.env.REQUESTS_CA_BUNDLE,
-    HTTPS_PROXY: testbed.env.HTTPS_PROXY,
-    NO_PROXY: testbed.env.NO_PROXY
-  }
+  const env = azEnvironment(testbed, configDir)
   const empty: AzLoopResult = {
     available: false,
     loginSeconds: 0,
