@@ -588,6 +588,26 @@ function envHint(names) {
     return names === SOURCE_IDENTITY ? ' (or set AZURE_CLIENT_ID and AZURE_TENANT_ID)' : '';
 }
 /** An absolute path for a path input (relative paths are taken from the working directory). */
+/** The selection's options on the command line (backup and copy), as `parseArgs` declares them. */
+const SELECTION_CLI_OPTIONS = {
+    types: { type: 'string' },
+    include: { type: 'string', multiple: true },
+    exclude: { type: 'string', multiple: true },
+    tag: { type: 'string', multiple: true },
+    'skip-disabled': { type: 'boolean' },
+    concurrency: { type: 'string' }
+};
+/** Those options' values as the action's inputs: repeated options become lines. */
+function selectionInputs(values) {
+    return {
+        [Inputs.Types]: values.types ?? '',
+        [Inputs.Include]: (values.include ?? []).join('\n'),
+        [Inputs.Exclude]: (values.exclude ?? []).join('\n'),
+        [Inputs.Tags]: (values.tag ?? []).join('\n'),
+        [Inputs.SkipDisabled]: values['skip-disabled'] ? 'true' : '',
+        [Inputs.Concurrency]: values.concurrency ?? ''
+    };
+}
 function absolutePath(raw) {
     return (0,external_node_path_.isAbsolute)(raw) ? raw : (0,external_node_path_.resolve)(raw);
 }
@@ -5293,6 +5313,7 @@ function parseCopySettings(source) {
 
 ;// CONCATENATED MODULE: ./src/core/fleet.ts
 
+
 const NO_FLEET_FILTER = {
     include: [],
     exclude: [],
@@ -5335,19 +5356,12 @@ function leftOutReason(filter) {
         if (locations.length > 0 && !locations.some(match => match(normalizeLocation(vault.location))))
             return 'not in locations';
         for (const tag of tags) {
-            const value = fleet_findTag(vault.tags, tag.key);
+            const value = findTag(vault.tags, tag.key);
             if (value === undefined || !tag.matches(value))
                 return 'vault-tags do not match';
         }
         return undefined;
     };
-}
-function fleet_findTag(tags, key) {
-    if (key in tags)
-        return tags[key];
-    const lower = key.toLowerCase();
-    const found = Object.keys(tags).find(k => k.toLowerCase() === lower);
-    return found === undefined ? undefined : tags[found];
 }
 /** GitHub runs at most 256 jobs from one matrix. */
 const MAX_MATRIX_JOBS = 256;

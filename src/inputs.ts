@@ -341,6 +341,35 @@ function envHint(names: IdentityInputs): string {
 }
 
 /** An absolute path for a path input (relative paths are taken from the working directory). */
+/** The selection's options on the command line (backup and copy), as `parseArgs` declares them. */
+export const SELECTION_CLI_OPTIONS = {
+  types: { type: 'string' },
+  include: { type: 'string', multiple: true },
+  exclude: { type: 'string', multiple: true },
+  tag: { type: 'string', multiple: true },
+  'skip-disabled': { type: 'boolean' },
+  concurrency: { type: 'string' }
+} as const
+
+/** Those options' values as the action's inputs: repeated options become lines. */
+export function selectionInputs(values: {
+  types?: string
+  include?: string[]
+  exclude?: string[]
+  tag?: string[]
+  'skip-disabled'?: boolean
+  concurrency?: string
+}): Record<string, string> {
+  return {
+    [Inputs.Types]: values.types ?? '',
+    [Inputs.Include]: (values.include ?? []).join('\n'),
+    [Inputs.Exclude]: (values.exclude ?? []).join('\n'),
+    [Inputs.Tags]: (values.tag ?? []).join('\n'),
+    [Inputs.SkipDisabled]: values['skip-disabled'] ? 'true' : '',
+    [Inputs.Concurrency]: values.concurrency ?? ''
+  }
+}
+
 export function absolutePath(raw: string): string {
   return isAbsolute(raw) ? raw : resolve(raw)
 }

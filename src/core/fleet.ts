@@ -1,5 +1,5 @@
 import { compileGlob } from './glob.js'
-import type { TagFilter } from './selection.js'
+import { findTag, type TagFilter } from './selection.js'
 
 /**
  * The fleet: every vault Resource Manager shows the identity, the filters that narrow it, and the
@@ -92,13 +92,6 @@ export function leftOutReason(filter: FleetFilter): (vault: FleetVault) => strin
     }
     return undefined
   }
-}
-
-function findTag(tags: Record<string, string>, key: string): string | undefined {
-  if (key in tags) return tags[key]
-  const lower = key.toLowerCase()
-  const found = Object.keys(tags).find(k => k.toLowerCase() === lower)
-  return found === undefined ? undefined : tags[found]
 }
 
 /** GitHub runs at most 256 jobs from one matrix. */

@@ -67,7 +67,7 @@ export function selectItems(items: readonly VaultItem[], filter: SelectionFilter
 }
 
 // Tag keys are matched exactly first, then case-insensitively, as the portal treats them.
-function findTag(tags: Record<string, string>, key: string): string | undefined {
+export function findTag(tags: Record<string, string>, key: string): string | undefined {
   if (key in tags) return tags[key]
   const lower = key.toLowerCase()
   const found = Object.keys(tags).find(k => k.toLowerCase() === lower)

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { DEFAULT_CONCURRENCY, Inputs } from '../../inputs.js'
+import { DEFAULT_CONCURRENCY, Inputs, SELECTION_CLI_OPTIONS, selectionInputs } from '../../inputs.js'
 import { runOperation, type Host } from '../../lifecycle.js'
 import { backupOperation } from './job.js'
 import { parseBackupSettings } from './settings.js'
@@ -36,12 +36,7 @@ export async function backupCommand(args: string[], host: Host & { failed: boole
       environment: { type: 'string' },
       auth: { type: 'string' },
       'tenant-id': { type: 'string' },
-      types: { type: 'string' },
-      include: { type: 'string', multiple: true },
-      exclude: { type: 'string', multiple: true },
-      tag: { type: 'string', multiple: true },
-      'skip-disabled': { type: 'boolean' },
-      concurrency: { type: 'string' },
+      ...SELECTION_CLI_OPTIONS,
       'dry-run': { type: 'boolean' },
       verbose: { type: 'boolean' }
     }
@@ -54,12 +49,7 @@ export async function backupCommand(args: string[], host: Host & { failed: boole
     [Inputs.Environment]: values.environment ?? '',
     [Inputs.Auth]: values.auth ?? '',
     [Inputs.TenantId]: values['tenant-id'] ?? '',
-    [Inputs.Types]: values.types ?? '',
-    [Inputs.Include]: (values.include ?? []).join('\n'),
-    [Inputs.Exclude]: (values.exclude ?? []).join('\n'),
-    [Inputs.Tags]: (values.tag ?? []).join('\n'),
-    [Inputs.SkipDisabled]: values['skip-disabled'] ? 'true' : '',
-    [Inputs.Concurrency]: values.concurrency ?? '',
+    ...selectionInputs(values),
     [Inputs.DryRun]: values['dry-run'] ? 'true' : '',
     [Inputs.Upload]: 'false'
   }

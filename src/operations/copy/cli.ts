@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { Inputs } from '../../inputs.js'
+import { Inputs, SELECTION_CLI_OPTIONS, selectionInputs } from '../../inputs.js'
 import { runOperation, type Host } from '../../lifecycle.js'
 import { copyOperation } from './job.js'
 import { parseCopySettings } from './settings.js'
@@ -38,12 +38,7 @@ export async function copyCommand(args: string[], host: Host & { failed: boolean
       auth: { type: 'string' },
       'tenant-id': { type: 'string' },
       'target-tenant-id': { type: 'string' },
-      types: { type: 'string' },
-      include: { type: 'string', multiple: true },
-      exclude: { type: 'string', multiple: true },
-      tag: { type: 'string', multiple: true },
-      'skip-disabled': { type: 'boolean' },
-      concurrency: { type: 'string' },
+      ...SELECTION_CLI_OPTIONS,
       verbose: { type: 'boolean' }
     }
   })
@@ -60,12 +55,7 @@ export async function copyCommand(args: string[], host: Host & { failed: boolean
     [Inputs.Auth]: values.auth ?? '',
     [Inputs.TenantId]: values['tenant-id'] ?? '',
     [Inputs.TargetTenantId]: values['target-tenant-id'] ?? '',
-    [Inputs.Types]: values.types ?? '',
-    [Inputs.Include]: (values.include ?? []).join('\n'),
-    [Inputs.Exclude]: (values.exclude ?? []).join('\n'),
-    [Inputs.Tags]: (values.tag ?? []).join('\n'),
-    [Inputs.SkipDisabled]: values['skip-disabled'] ? 'true' : '',
-    [Inputs.Concurrency]: values.concurrency ?? ''
+    ...selectionInputs(values)
   }
   if (!values.to) throw new Error('--to is required (the target vault)')
   const settings = parseCopySettings({ read: name => raw[name] ?? '', env: process.env, cli: true })
