@@ -4,7 +4,7 @@
  * certificate covering every host name the proxy maps, plus loopback.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import forge from 'node-forge'
@@ -49,20 +49,8 @@ function serial(): string {
   return bytes.toString('hex')
 }
 
-function loadOrCreateCa(dir: string): {
-  cert: forge.pki.Certificate
-  key: forge.pki.rsa.PrivateKey
-  path: string
-} {
-  const certPath = join(dir, 'ca.pem')
-  const keyPath = join(dir, 'ca-key.pem')
-  if (existsSync(certPath) && existsSync(keyPath)) {
-    const cert = forge.pki.certificateFromPem(readFileSync(certPath, 'utf8'))
-    if (cert.validity.notAfter.getTime() > Date.now() + 86_400_000) {
-      return { cert, key: forge.pki.privateKeyFromPem(readFileSync(keyPath, 'utf8')), path: certPath }
-    }
-  }
-  mkdirSync(dir, { recursive: true })
+/** A CA's key and certificate in one PEM file, so that one atomic step publishes both. */
+function newCaBundle(): string {
   const keys = newKeyPair()
   const cert = forge.pki.createCertificate()
   cert.publicKey = keys.publicKey
@@ -78,10 +66,73 @@ function loadOrCreateCa(dir: string): {
     { name: 'subjectKeyIdentifier' }
   ])
   cert.sign(keys.privateKey, forge.md.sha256.create())
-  // Write the key first, so a reader never finds a CA certificate without its key.
-  writeFileSync(keyPath, forge.pki.privateKeyToPem(keys.privateKey), { mode: 0o600 })
-  writeFileSync(certPath, forge.pki.certificateToPem(cert))
-  return { cert, key: keys.privateKey, path: certPath }
+  return forge.pki.privateKeyToPem(keys.privateKey) + forge.pki.certificateToPem(cert)
+}
+
+interface Ca {
+  cert: forge.pki.Certificate
+  key: forge.pki.rsa.PrivateKey
+}
+
+/** The CA in a bundle file, or undefined when there is none or it expires within a day. */
+function readCaBundle(path: string): Ca | undefined {
+  if (!existsSync(path)) return undefined
+  const pem = readFileSync(path, 'utf8')
+  const block = (type: string) =>
+    pem.match(new RegExp(`-----BEGIN ${type}-----[\\s\\S]+?-----END ${type}-----`))?.[0]
+  const certPem = block('CERTIFICATE')
+  const keyPem = block('RSA PRIVATE KEY')
+  if (!certPem || !keyPem) return undefined
+  const cert = forge.pki.certificateFromPem(certPem)
+  if (cert.validity.notAfter.getTime() <= Date.now() + 86_400_000) return undefined
+  return { cert, key: forge.pki.privateKeyFromPem(keyPem) }
+}
+
+/** Writes a file whole under a temporary name first; `publish` then moves it into place. */
+function withTemporaryFile(
+  dir: string,
+  content: string,
+  mode: number,
+  publish: (temporary: string) => void
+): void {
+  const temporary = join(dir, `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`)
+  writeFileSync(temporary, content, { mode })
+  try {
+    publish(temporary)
+  } finally {
+    rmSync(temporary, { force: true })
+  }
+}
+
+/**
+ * Loads the CA, or creates it. Several test beds may start at once on a fresh machine (jest runs two
+ * test files in parallel), so creation is atomic: each candidate is linked into place only if no
+ * bundle exists yet, the first one wins, and every process then uses the winner. `ca.pem` (the
+ * certificate alone, for clients) is replaced by rename, so a reader never sees half a file.
+ */
+function loadOrCreateCa(dir: string): Ca & { path: string } {
+  const bundlePath = join(dir, 'ca-bundle.pem')
+  const certPath = join(dir, 'ca.pem')
+  mkdirSync(dir, { recursive: true })
+  let ca = readCaBundle(bundlePath)
+  if (!ca) {
+    // An expiring bundle is removed first; a concurrent starter then races only to link.
+    if (existsSync(bundlePath)) rmSync(bundlePath, { force: true })
+    withTemporaryFile(dir, newCaBundle(), 0o600, temporary => {
+      try {
+        linkSync(temporary, bundlePath)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      }
+    })
+    ca = readCaBundle(bundlePath)
+    if (!ca) throw new Error(`the test bed's CA in ${bundlePath} could not be read back`)
+  }
+  const certPem = forge.pki.certificateToPem(ca.cert)
+  if (!existsSync(certPath) || readFileSync(certPath, 'utf8') !== certPem) {
+    withTemporaryFile(dir, certPem, 0o644, temporary => renameSync(temporary, certPath))
+  }
+  return { ...ca, path: certPath }
 }
 
 /** Loads (or creates) the CA and issues a server certificate for the test bed's host names. */
