@@ -5188,22 +5188,32 @@ function side(run, connection) {
  */
 async function copyVault(run, settings, report) {
     const firstType = settings.filter.types[0];
-    const source = side(run, await run.connect(settings.vault, settings.identity, {
-        allow: SOURCE_CAPABILITIES,
-        firstType,
-        concurrency: settings.concurrency
-    }));
-    const target = side(run, await run.connect(settings.target, settings.targetIdentity, {
-        allow: copyTargetCapabilities(settings.policy),
-        firstType,
-        concurrency: settings.concurrency,
-        inputs: {
-            clientId: 'target-client-id',
-            tenantId: 'target-tenant-id',
-            environment: 'target-environment',
-            audience: 'target-audience'
-        }
-    }));
+    // Both sides connect at once (a sign-in they share is fetched once); a mistake on the source is
+    // reported first, as if they had connected one after the other.
+    const [sourceConnection, targetConnection] = await Promise.allSettled([
+        run.connect(settings.vault, settings.identity, {
+            allow: SOURCE_CAPABILITIES,
+            firstType,
+            concurrency: settings.concurrency
+        }),
+        run.connect(settings.target, settings.targetIdentity, {
+            allow: copyTargetCapabilities(settings.policy),
+            firstType,
+            concurrency: settings.concurrency,
+            inputs: {
+                clientId: 'target-client-id',
+                tenantId: 'target-tenant-id',
+                environment: 'target-environment',
+                audience: 'target-audience'
+            }
+        })
+    ]);
+    if (sourceConnection.status === 'rejected')
+        throw sourceConnection.reason;
+    if (targetConnection.status === 'rejected')
+        throw targetConnection.reason;
+    const source = side(run, sourceConnection.value);
+    const target = side(run, targetConnection.value);
     const plan = await planCopy(source, target, settings);
     report.plan = plan.entries;
     report.leftOut = plan.leftOut;

@@ -56,10 +56,15 @@ export function decodeJwt(token: string): { header: Record<string, unknown>; cla
   }
 }
 
+/** Tokens whose signature was verified, and the key that verified it (a bearer token is sent with every request). */
+const verified = new Map<string, JsonWebKey>()
+const publicKeys = new WeakMap<JsonWebKey, KeyObject>()
+
 /**
  * Verifies an RS256 JWT's signature against a key set and returns its claims. Time claims are
  * checked against `nowSeconds` (real time unless given) with 60 s of skew, as Entra does.
- * Throws an Error whose message says which check failed.
+ * Throws an Error whose message says which check failed. A signature already verified by a key
+ * still in the set is not verified again; the time claims are checked on every call.
  */
 export function verifyJwt(
   token: string,
@@ -70,11 +75,15 @@ export function verifyJwt(
   if (header.alg !== 'RS256') throw new Error(`unsupported alg ${String(header.alg)}`)
   const jwk = jwks.find(k => k.kid === header.kid)
   if (!jwk) throw new Error('signing key not found')
-  const [h, p, s] = token.split('.')
-  const verifier = createVerify('RSA-SHA256')
-  verifier.update(`${h}.${p}`)
-  if (!verifier.verify(createPublicKey({ key: jwk, format: 'jwk' }), Buffer.from(s, 'base64url'))) {
-    throw new Error('invalid signature')
+  if (verified.get(token) !== jwk) {
+    const [h, p, s] = token.split('.')
+    const verifier = createVerify('RSA-SHA256')
+    verifier.update(`${h}.${p}`)
+    let key = publicKeys.get(jwk)
+    if (!key) publicKeys.set(jwk, (key = createPublicKey({ key: jwk, format: 'jwk' })))
+    if (!verifier.verify(key, Buffer.from(s, 'base64url'))) throw new Error('invalid signature')
+    if (verified.size >= 1000) verified.clear()
+    verified.set(token, jwk)
   }
   if (typeof claims.exp === 'number' && claims.exp + 60 < nowSeconds) throw new Error('token expired')
   if (typeof claims.nbf === 'number' && claims.nbf - 60 > nowSeconds) throw new Error('token not yet valid')

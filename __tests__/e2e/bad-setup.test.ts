@@ -199,3 +199,15 @@ describe.each(cases.map(c => [key(c.row, c.variant), c] as const))('%s', (_, { r
     ).toEqual([])
   })
 })
+
+describe('a copy whose two sides are both wrong', () => {
+  it("reports the source's mistake alone, although both sides connect at once", async () => {
+    const result = await runAction({
+      env: testbed.env,
+      inputs: { operation: 'copy', vault: 'noaccess', 'target-vault': 'walled' }
+    })
+    expect(result.exitCode).toBe(1)
+    expect(errors(result)).toEqual([expect.stringMatching(/^Permission denied: .*Key Vault Secrets Officer/)])
+    expect(result.log).not.toContain('ForbiddenByFirewall')
+  })
+})

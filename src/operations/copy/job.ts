@@ -64,17 +64,15 @@ function side(run: Run, connection: VaultConnection): CopySide {
  */
 export async function copyVault(run: Run, settings: CopySettings, report: CopyReport): Promise<void> {
   const firstType: ItemType = settings.filter.types[0]
-  const source = side(
-    run,
-    await run.connect(settings.vault, settings.identity, {
+  // Both sides connect at once (a sign-in they share is fetched once); a mistake on the source is
+  // reported first, as if they had connected one after the other.
+  const [sourceConnection, targetConnection] = await Promise.allSettled([
+    run.connect(settings.vault, settings.identity, {
       allow: SOURCE_CAPABILITIES,
       firstType,
       concurrency: settings.concurrency
-    })
-  )
-  const target = side(
-    run,
-    await run.connect(settings.target, settings.targetIdentity, {
+    }),
+    run.connect(settings.target, settings.targetIdentity, {
       allow: copyTargetCapabilities(settings.policy),
       firstType,
       concurrency: settings.concurrency,
@@ -85,7 +83,11 @@ export async function copyVault(run: Run, settings: CopySettings, report: CopyRe
         audience: 'target-audience'
       }
     })
-  )
+  ])
+  if (sourceConnection.status === 'rejected') throw sourceConnection.reason
+  if (targetConnection.status === 'rejected') throw targetConnection.reason
+  const source = side(run, sourceConnection.value)
+  const target = side(run, targetConnection.value)
 
   const plan = await planCopy(source, target, settings)
   report.plan = plan.entries
