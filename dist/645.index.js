@@ -878,24 +878,72 @@ async function readAllPages(rate, read) {
     await forEachPage(rate, read, items => void all.push(...items));
     return all;
 }
+/** Names a caller wants, learnt while another listing runs: `add` them, then `finish`. */
+class LearntNames {
+    names = new Set();
+    done = false;
+    waiting = [];
+    get size() {
+        return this.names.size;
+    }
+    get final() {
+        return this.done;
+    }
+    has(name) {
+        return this.names.has(name);
+    }
+    changed() {
+        return this.done ? Promise.resolve() : new Promise(resolve => this.waiting.push(resolve));
+    }
+    add(name) {
+        this.names.add(name.toLowerCase());
+        this.wake();
+    }
+    finish() {
+        this.done = true;
+        this.wake();
+    }
+    wake() {
+        for (const resolve of this.waiting.splice(0))
+            resolve();
+    }
+}
 /**
  * The entries of a listing whose names (case-insensitive, as Key Vault's) are wanted, or undefined
  * when the listing runs past one page per wanted name (plus one: the service may open with an
- * empty page). Only wanted entries are kept, so memory follows the work, not the vault.
+ * empty page). Only wanted entries are kept, so memory follows the work, not the vault. With names
+ * still being learnt, the search runs beside the listing that teaches them: it reads a page only
+ * while it has read fewer pages than it knows names (plus one), and keeps every entry it read until
+ * the names are final.
  */
 async function findNames(rate, read, wanted) {
-    const names = new Set(wanted);
+    const names = Array.isArray(wanted) ? fixedNames(wanted) : wanted;
     const found = new Map();
     let pages = 0;
-    const complete = await forEachPage(rate, read, page => {
+    const complete = await forEachPage(rate, read, async (page) => {
         for (const entry of page) {
             const name = entry.name.toLowerCase();
-            if (names.has(name))
+            if (!names.final || names.has(name))
                 found.set(name, entry);
         }
-        return ++pages <= wanted.length;
+        pages++;
+        while (!names.final && names.size < pages)
+            await names.changed();
+        return pages <= names.size;
     });
-    return complete ? found : undefined;
+    if (!complete)
+        return undefined;
+    // The listing may end before the names do: a name learnt later may be one it read.
+    while (!names.final)
+        await names.changed();
+    for (const name of found.keys())
+        if (!names.has(name))
+            found.delete(name);
+    return found;
+}
+function fixedNames(list) {
+    const names = new Set(list);
+    return { size: list.length, has: name => names.has(name), final: true, changed: () => Promise.resolve() };
 }
 
 ;// CONCATENATED MODULE: ./src/adapters/locator.ts
@@ -4529,9 +4577,9 @@ const READ_AHEAD_BYTES = 32 * 1024 * 1024;
 /**
  * Lists the source's selected items, page by page as listings give them: the types at once (each
  * listing is a chain of pages, so one type's pages cannot overlap), in the order of `types`. Each
- * page's secrets start reading ahead.
+ * page's secrets start reading ahead, and its target names join the search of the target.
  */
-async function listSource(source, settings, ahead) {
+async function listSource(source, settings, ahead, targets) {
     const leftOut = { owned: 0, filtered: 0 };
     const reader = new KeyVaultReader(source.connection.clients);
     const perType = await Promise.all(settings.filter.types.map(async (type) => {
@@ -4548,6 +4596,7 @@ async function listSource(source, settings, ahead) {
                 };
                 selected.push(item);
                 ahead.add(item);
+                targets.add(item);
             }
             for (const skipped of selection.skipped) {
                 if (page.find(i => i.name === skipped.name)?.managed)
@@ -4569,49 +4618,79 @@ async function listSource(source, settings, ahead) {
 async function planCopy(source, target, settings) {
     // Stopped however planning ends, so no read is left queued behind a failed listing.
     const ahead = new ReadAhead(source, settings, settings.concurrency);
+    const targets = new TargetSearches(target);
     try {
-        const { items, leftOut } = await listSource(source, settings, ahead);
+        const { items, leftOut } = await listSource(source, settings, ahead, targets);
+        targets.finish();
         const problems = renameProblems(items);
         if (problems.length > 0) {
             throw new StepError(`The copy was stopped before any write:\n- ${problems.join('\n- ')}`);
         }
-        const found = await findTargets(target, items);
+        const found = await targets.found(items);
         const entries = await mapLimited(items, settings.concurrency, (item, i) => planItem(source, target, settings, item, found[i]));
         return { items, entries, leftOut };
     }
     finally {
         ahead.stop();
+        targets.finish();
     }
 }
 /**
- * What each item's target name holds: listed active names, the deleted listing, or nothing. The
- * listings of every type, active and deleted, run at once.
+ * What the target holds under the items' names, searched while the source is listed: a type's
+ * active and deleted listings start with the source's first item of that type (a type the source
+ * has none of is never listed), and the active listing reads as far as the names learnt so far
+ * allow (see `findNames`), so the two vaults' listing chains overlap instead of following each other.
  */
-async function findTargets(target, items) {
-    const result = items.map(() => ({ kind: 'absent' }));
-    const types = ['secrets', 'keys', 'certificates'].filter(type => items.some(i => i.type === type));
-    await Promise.all(types.map(type => findTargetsOfType(target, items, type, result)));
-    return result;
-}
-async function findTargetsOfType(target, items, type, result) {
-    const indexes = items.flatMap((item, i) => (item.type === type ? [i] : []));
-    const key = (i) => items[i].target.toLowerCase();
-    const [deleted, active] = await Promise.all([
-        target.deleted[type].listing(),
-        findNames(target.connection.rate, t => target.writer.listActive(type, t), indexes.map(key))
-    ]);
-    for (const i of indexes) {
-        const listed = active?.get(key(i));
-        const entry = deleted.get(key(i));
-        if (listed?.managed)
-            result[i] = { kind: 'owned' };
-        else if (listed)
-            result[i] = { kind: 'maybe-active', recoveryLevel: listed.recoveryLevel };
-        else if (entry)
-            result[i] = { kind: 'deleted', found: deletedFound(entry) };
-        // A target listing too long for the work is not read to its end: the item's versions tell.
-        else if (!active)
-            result[i] = { kind: 'maybe-active' };
+class TargetSearches {
+    target;
+    searches = new Map();
+    constructor(target) {
+        this.target = target;
+    }
+    add(item) {
+        let search = this.searches.get(item.type);
+        if (search === undefined) {
+            const names = new LearntNames();
+            const { rate } = this.target.connection;
+            const result = Promise.all([
+                this.target.deleted[item.type].listing(),
+                findNames(rate, t => this.target.writer.listActive(item.type, t), names)
+            ]);
+            // Awaited in found() (and its failure reported there); never left unhandled.
+            result.catch(() => undefined);
+            search = { names, result };
+            this.searches.set(item.type, search);
+        }
+        search.names.add(item.target);
+    }
+    /** Every name is known: the searches read what is left of their budget and end. */
+    finish() {
+        for (const { names } of this.searches.values())
+            names.finish();
+    }
+    /** What each item's target name holds: listed active names, the deleted listing, or nothing. */
+    async found(items) {
+        const result = items.map(() => ({ kind: 'absent' }));
+        for (const [type, search] of this.searches) {
+            const [deleted, active] = await search.result;
+            items.forEach((item, i) => {
+                if (item.type !== type)
+                    return;
+                const key = item.target.toLowerCase();
+                const listed = active?.get(key);
+                const entry = deleted.get(key);
+                if (listed?.managed)
+                    result[i] = { kind: 'owned' };
+                else if (listed)
+                    result[i] = { kind: 'maybe-active', recoveryLevel: listed.recoveryLevel };
+                else if (entry)
+                    result[i] = { kind: 'deleted', found: deletedFound(entry) };
+                // A target listing too long for the work is not read to its end: the item's versions tell.
+                else if (!active)
+                    result[i] = { kind: 'maybe-active' };
+            });
+        }
+        return result;
     }
 }
 /** Plans one item: reads what the comparison needs and decides. */

@@ -359,3 +359,30 @@ describe('secret hygiene', () => {
     await testbed.keyvault.addVault({ ...prod, name: 'hygiene-ok' })
   })
 })
+
+describe('a copy into a vault that already holds the items', () => {
+  it('searches the target while it lists the source: the two listing chains overlap', async () => {
+    const prod = testbed.layout.vaults.find(v => v.name === 'prod')!
+    // The source answers slowly, so its four pages take a while; the target answers at once.
+    const source = await testbed.keyvault.addVault(
+      { ...prod, name: 'overlap-source' },
+      { latency: { fixedMs: 60, jitterMs: 0 } }
+    )
+    const target = await testbed.keyvault.addVault({ ...prod, name: 'overlap-target' })
+    for (let i = 0; i < 80; i++) {
+      source.seedSecret(`item-${i}`, `overlap-value-${i}`)
+      target.seedSecret(`item-${i}`, `overlap-value-${i}`)
+    }
+    const from = testbed.keyvault.requestLog.length
+    const result = await copy({ vault: 'overlap-source', 'target-vault': 'overlap-target', types: 'secrets' })
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs).toMatchObject({ copied: '0', unchanged: '80', failed: '0' })
+    const listings = (vault: string) =>
+      testbed.keyvault.requestLog.slice(from).filter(e => e.vault === vault && e.operation === 'ListSecrets')
+    const [sourcePages, targetPages] = [listings('overlap-source'), listings('overlap-target')]
+    // The first call of each side is its access check; then four pages of 25 (or more: an empty opener).
+    expect(sourcePages.length).toBeGreaterThanOrEqual(5)
+    expect(targetPages.length).toBeGreaterThanOrEqual(5)
+    expect(targetPages[targetPages.length - 1].time).toBeLessThan(sourcePages[sourcePages.length - 1].time)
+  }, 60_000)
+})

@@ -43,25 +43,81 @@ export async function readAllPages<T>(rate: RateController, read: PageRead<T>): 
   return all
 }
 
+/** The names a search of a listing wants (lower case), possibly still being learnt. */
+export interface WantedNames {
+  /** How many names are known so far. */
+  readonly size: number
+  has(name: string): boolean
+  /** True once every name is known. */
+  readonly final: boolean
+  /** Resolves when a name is added or the names become final. */
+  changed(): Promise<void>
+}
+
+/** Names a caller wants, learnt while another listing runs: `add` them, then `finish`. */
+export class LearntNames implements WantedNames {
+  private readonly names = new Set<string>()
+  private done = false
+  private waiting: (() => void)[] = []
+
+  get size(): number {
+    return this.names.size
+  }
+  get final(): boolean {
+    return this.done
+  }
+  has(name: string): boolean {
+    return this.names.has(name)
+  }
+  changed(): Promise<void> {
+    return this.done ? Promise.resolve() : new Promise(resolve => this.waiting.push(resolve))
+  }
+  add(name: string): void {
+    this.names.add(name.toLowerCase())
+    this.wake()
+  }
+  finish(): void {
+    this.done = true
+    this.wake()
+  }
+  private wake(): void {
+    for (const resolve of this.waiting.splice(0)) resolve()
+  }
+}
+
 /**
  * The entries of a listing whose names (case-insensitive, as Key Vault's) are wanted, or undefined
  * when the listing runs past one page per wanted name (plus one: the service may open with an
- * empty page). Only wanted entries are kept, so memory follows the work, not the vault.
+ * empty page). Only wanted entries are kept, so memory follows the work, not the vault. With names
+ * still being learnt, the search runs beside the listing that teaches them: it reads a page only
+ * while it has read fewer pages than it knows names (plus one), and keeps every entry it read until
+ * the names are final.
  */
 export async function findNames<T extends { name: string }>(
   rate: RateController,
   read: (continuationToken: string | undefined) => Promise<Page<T>>,
-  wanted: readonly string[]
+  wanted: readonly string[] | WantedNames
 ): Promise<Map<string, T> | undefined> {
-  const names = new Set(wanted)
+  const names = Array.isArray(wanted) ? fixedNames(wanted as readonly string[]) : (wanted as WantedNames)
   const found = new Map<string, T>()
   let pages = 0
-  const complete = await forEachPage(rate, read, page => {
+  const complete = await forEachPage(rate, read, async page => {
     for (const entry of page) {
       const name = entry.name.toLowerCase()
-      if (names.has(name)) found.set(name, entry)
+      if (!names.final || names.has(name)) found.set(name, entry)
     }
-    return ++pages <= wanted.length
+    pages++
+    while (!names.final && names.size < pages) await names.changed()
+    return pages <= names.size
   })
-  return complete ? found : undefined
+  if (!complete) return undefined
+  // The listing may end before the names do: a name learnt later may be one it read.
+  while (!names.final) await names.changed()
+  for (const name of found.keys()) if (!names.has(name)) found.delete(name)
+  return found
+}
+
+function fixedNames(list: readonly string[]): WantedNames {
+  const names = new Set(list)
+  return { size: list.length, has: name => names.has(name), final: true, changed: () => Promise.resolve() }
 }

@@ -13,8 +13,9 @@ import {
   type CopyState,
   type SecretVersionShape
 } from '../../core/copy.js'
-import type { DeletedView } from '../../core/deleted-view.js'
-import { findNames, forEachPage, readAllPages } from '../../core/paging.js'
+import type { DeletedName, DeletedView } from '../../core/deleted-view.js'
+import type { TargetName as ListedName } from '../../core/restore.js'
+import { findNames, forEachPage, LearntNames, readAllPages } from '../../core/paging.js'
 import { mapLimited } from '../../core/queue.js'
 import { isPurgeProtected } from '../../core/plan.js'
 import { geographyOf } from '../../core/geography.js'
@@ -171,9 +172,14 @@ const READ_AHEAD_BYTES = 32 * 1024 * 1024
 /**
  * Lists the source's selected items, page by page as listings give them: the types at once (each
  * listing is a chain of pages, so one type's pages cannot overlap), in the order of `types`. Each
- * page's secrets start reading ahead.
+ * page's secrets start reading ahead, and its target names join the search of the target.
  */
-async function listSource(source: CopySide, settings: CopySettings, ahead: ReadAhead) {
+async function listSource(
+  source: CopySide,
+  settings: CopySettings,
+  ahead: ReadAhead,
+  targets: TargetSearches
+) {
   const leftOut = { owned: 0, filtered: 0 }
   const reader = new KeyVaultReader(source.connection.clients)
   const perType = await Promise.all(
@@ -194,6 +200,7 @@ async function listSource(source: CopySide, settings: CopySettings, ahead: ReadA
             }
             selected.push(item)
             ahead.add(item)
+            targets.add(item)
           }
           for (const skipped of selection.skipped) {
             if (page.find(i => i.name === skipped.name)?.managed) leftOut.owned++
@@ -221,55 +228,79 @@ export async function planCopy(
 ): Promise<CopyPlan> {
   // Stopped however planning ends, so no read is left queued behind a failed listing.
   const ahead = new ReadAhead(source, settings, settings.concurrency)
+  const targets = new TargetSearches(target)
   try {
-    const { items, leftOut } = await listSource(source, settings, ahead)
+    const { items, leftOut } = await listSource(source, settings, ahead, targets)
+    targets.finish()
     const problems = renameProblems(items)
     if (problems.length > 0) {
       throw new StepError(`The copy was stopped before any write:\n- ${problems.join('\n- ')}`)
     }
-    const found = await findTargets(target, items)
+    const found = await targets.found(items)
     const entries = await mapLimited(items, settings.concurrency, (item, i) =>
       planItem(source, target, settings, item, found[i])
     )
     return { items, entries, leftOut }
   } finally {
     ahead.stop()
+    targets.finish()
   }
 }
 
 /**
- * What each item's target name holds: listed active names, the deleted listing, or nothing. The
- * listings of every type, active and deleted, run at once.
+ * What the target holds under the items' names, searched while the source is listed: a type's
+ * active and deleted listings start with the source's first item of that type (a type the source
+ * has none of is never listed), and the active listing reads as far as the names learnt so far
+ * allow (see `findNames`), so the two vaults' listing chains overlap instead of following each other.
  */
-async function findTargets(target: CopySide, items: readonly CopyItem[]): Promise<TargetName[]> {
-  const result: TargetName[] = items.map(() => ({ kind: 'absent' }))
-  const types = (['secrets', 'keys', 'certificates'] as const).filter(type =>
-    items.some(i => i.type === type)
-  )
-  await Promise.all(types.map(type => findTargetsOfType(target, items, type, result)))
-  return result
-}
+class TargetSearches {
+  private readonly searches = new Map<
+    ItemType,
+    { names: LearntNames; result: Promise<[Map<string, DeletedName>, Map<string, ListedName> | undefined]> }
+  >()
 
-async function findTargetsOfType(
-  target: CopySide,
-  items: readonly CopyItem[],
-  type: ItemType,
-  result: TargetName[]
-): Promise<void> {
-  const indexes = items.flatMap((item, i) => (item.type === type ? [i] : []))
-  const key = (i: number) => items[i].target.toLowerCase()
-  const [deleted, active] = await Promise.all([
-    target.deleted[type].listing(),
-    findNames(target.connection.rate, t => target.writer.listActive(type, t), indexes.map(key))
-  ])
-  for (const i of indexes) {
-    const listed = active?.get(key(i))
-    const entry = deleted.get(key(i))
-    if (listed?.managed) result[i] = { kind: 'owned' }
-    else if (listed) result[i] = { kind: 'maybe-active', recoveryLevel: listed.recoveryLevel }
-    else if (entry) result[i] = { kind: 'deleted', found: deletedFound(entry) }
-    // A target listing too long for the work is not read to its end: the item's versions tell.
-    else if (!active) result[i] = { kind: 'maybe-active' }
+  constructor(private readonly target: CopySide) {}
+
+  add(item: CopyItem): void {
+    let search = this.searches.get(item.type)
+    if (search === undefined) {
+      const names = new LearntNames()
+      const { rate } = this.target.connection
+      const result = Promise.all([
+        this.target.deleted[item.type].listing(),
+        findNames(rate, t => this.target.writer.listActive(item.type, t), names)
+      ])
+      // Awaited in found() (and its failure reported there); never left unhandled.
+      result.catch(() => undefined)
+      search = { names, result }
+      this.searches.set(item.type, search)
+    }
+    search.names.add(item.target)
+  }
+
+  /** Every name is known: the searches read what is left of their budget and end. */
+  finish(): void {
+    for (const { names } of this.searches.values()) names.finish()
+  }
+
+  /** What each item's target name holds: listed active names, the deleted listing, or nothing. */
+  async found(items: readonly CopyItem[]): Promise<TargetName[]> {
+    const result: TargetName[] = items.map(() => ({ kind: 'absent' }))
+    for (const [type, search] of this.searches) {
+      const [deleted, active] = await search.result
+      items.forEach((item, i) => {
+        if (item.type !== type) return
+        const key = item.target.toLowerCase()
+        const listed = active?.get(key)
+        const entry = deleted.get(key)
+        if (listed?.managed) result[i] = { kind: 'owned' }
+        else if (listed) result[i] = { kind: 'maybe-active', recoveryLevel: listed.recoveryLevel }
+        else if (entry) result[i] = { kind: 'deleted', found: deletedFound(entry) }
+        // A target listing too long for the work is not read to its end: the item's versions tell.
+        else if (!active) result[i] = { kind: 'maybe-active' }
+      })
+    }
+    return result
   }
 }
 
