@@ -2102,8 +2102,6 @@ async function runOperation(host, operation, settings) {
     return report;
 }
 
-// EXTERNAL MODULE: ./node_modules/@actions/artifact/lib/artifact.js + 186 modules
-var lib_artifact = __webpack_require__(34725);
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
 var lib = __webpack_require__(44942);
 // EXTERNAL MODULE: external "node:crypto"
@@ -2640,7 +2638,6 @@ async function copyRange(input, start, size, total, target) {
 
 
 
-
 /** The artifact's page: `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}/artifacts/${id}`. */
 function artifactUrl(env, id) {
     const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
@@ -2650,9 +2647,17 @@ function artifactUrl(env, id) {
  * Uploads the backup folder as one artifact: `manifest.json` and `blobs.tar` (the written blobs,
  * relative paths, under those paths), staged in a temporary folder removed afterwards.
  */
+/**
+ * @actions/artifact, with the storage SDK it carries (a third of the bundle), is loaded only by the
+ * runs that upload or download: copy, discover and a restore from a folder start without parsing it.
+ */
+async function artifactClient() {
+    const { DefaultArtifactClient } = await __webpack_require__.e(/* import() */ 725).then(__webpack_require__.bind(__webpack_require__, 34725));
+    return new DefaultArtifactClient();
+}
 async function uploadBackup(root, blobs, settings) {
     const env = process.env;
-    const client = new lib_artifact/* DefaultArtifactClient */.t9();
+    const client = await artifactClient();
     const temp = env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
     await (0,promises_.mkdir)(temp, { recursive: true });
     const stage = await (0,promises_.mkdtemp)((0,external_node_path_.join)(temp, 'keyvault-backup-upload-'));
@@ -2746,7 +2751,7 @@ async function findTrustedArtifacts(name, repository, token, branch) {
  * tell a replaced one from the original.
  */
 async function downloadBackup(source, path) {
-    const client = new lib_artifact/* DefaultArtifactClient */.t9();
+    const client = await artifactClient();
     let findBy;
     let runId;
     if (source.kind === 'run') {

@@ -1,4 +1,4 @@
-import { DefaultArtifactClient } from '@actions/artifact'
+import type { DefaultArtifactClient } from '@actions/artifact'
 import { HttpClient } from '@actions/http-client'
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -29,13 +29,22 @@ export function artifactUrl(env: NodeJS.ProcessEnv, id: number): string {
  * Uploads the backup folder as one artifact: `manifest.json` and `blobs.tar` (the written blobs,
  * relative paths, under those paths), staged in a temporary folder removed afterwards.
  */
+/**
+ * @actions/artifact, with the storage SDK it carries (a third of the bundle), is loaded only by the
+ * runs that upload or download: copy, discover and a restore from a folder start without parsing it.
+ */
+async function artifactClient(): Promise<DefaultArtifactClient> {
+  const { DefaultArtifactClient } = await import('@actions/artifact')
+  return new DefaultArtifactClient()
+}
+
 export async function uploadBackup(
   root: string,
   blobs: string[],
   settings: UploadSettings
 ): Promise<UploadedArtifact> {
   const env = process.env
-  const client = new DefaultArtifactClient()
+  const client = await artifactClient()
   const temp = env.RUNNER_TEMP || tmpdir()
   await mkdir(temp, { recursive: true })
   const stage = await mkdtemp(join(temp, 'keyvault-backup-upload-'))
@@ -187,7 +196,7 @@ export async function downloadBackup(
   source: Exclude<ArtifactSource, { kind: 'latest' }>,
   path: string
 ): Promise<DownloadedArtifact> {
-  const client = new DefaultArtifactClient()
+  const client = await artifactClient()
   let findBy: FindBy | undefined
   let runId: number | undefined
   if (source.kind === 'run') {
