@@ -7,6 +7,8 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }]
   },
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
+  // Removes the folders the harness made for each action run (testbed/harness.ts).
+  setupFilesAfterEnv: ['<rootDir>/__tests__/after-each-file.ts'],
   testTimeout: 60000,
   // Most of an end-to-end test is waiting on the test bed's latency: two files at once use 2 cores.
   maxWorkers: 2

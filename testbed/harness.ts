@@ -6,7 +6,7 @@
  * variables differ from a real runner.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -60,9 +60,27 @@ export interface RunResult {
   workspace: string
 }
 
+/** Each run's folder (its runner temp, workspace and command files), until `removeRunFolders`. */
+const runRoots: string[] = []
+
+/**
+ * Removes the folders of every run so far. The bench and the demo call it as their process exits;
+ * jest, whose test files see a sandboxed `process`, after each test file (see jest.config.js).
+ */
+export function removeRunFolders(): void {
+  for (const root of runRoots.splice(0)) rmSync(root, { recursive: true, force: true })
+}
+process.once('exit', removeRunFolders)
+
+function newRunRoot(): string {
+  const root = mkdtempSync(join(tmpdir(), 'kvb-run-'))
+  runRoots.push(root)
+  return root
+}
+
 /** Runs the action once and collects what a runner would show. */
 export async function runAction(options: RunOptions): Promise<RunResult> {
-  const root = mkdtempSync(join(tmpdir(), 'kvb-run-'))
+  const root = newRunRoot()
   const runnerTemp = join(root, 'temp')
   const workspace = join(root, 'workspace')
   const files = {
