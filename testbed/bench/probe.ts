@@ -98,7 +98,7 @@ export function folderBytes(path: string): number {
   return sum
 }
 
-/** The largest file directly in a folder (the bundle's main chunk, for dist/). */
+/** The largest file directly in a folder (for dist/, one of the bundle's chunks). */
 export function largestFile(path: string): { name: string; bytes: number } {
   let largest = { name: '', bytes: 0 }
   for (const entry of readdirSync(path, { withFileTypes: true })) {
