@@ -4654,7 +4654,7 @@ class TargetSearches {
     }
     add(item) {
         let search = this.searches.get(item.type);
-        if (search === undefined) {
+        if (!search) {
             const names = new LearntNames();
             const { rate } = this.target.connection;
             const result = Promise.all([

@@ -263,7 +263,7 @@ class TargetSearches {
 
   add(item: CopyItem): void {
     let search = this.searches.get(item.type)
-    if (search === undefined) {
+    if (!search) {
       const names = new LearntNames()
       const { rate } = this.target.connection
       const result = Promise.all([
