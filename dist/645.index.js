@@ -587,7 +587,6 @@ function parseIdentity(source, p, names, cloud, fallback) {
 function envHint(names) {
     return names === SOURCE_IDENTITY ? ' (or set AZURE_CLIENT_ID and AZURE_TENANT_ID)' : '';
 }
-/** An absolute path for a path input (relative paths are taken from the working directory). */
 /** The selection's options on the command line (backup and copy), as `parseArgs` declares them. */
 const SELECTION_CLI_OPTIONS = {
     types: { type: 'string' },
@@ -608,6 +607,7 @@ function selectionInputs(values) {
         [Inputs.Concurrency]: values.concurrency ?? ''
     };
 }
+/** An absolute path for a path input (relative paths are taken from the working directory). */
 function absolutePath(raw) {
     return (0,external_node_path_.isAbsolute)(raw) ? raw : (0,external_node_path_.resolve)(raw);
 }

@@ -340,7 +340,6 @@ function envHint(names: IdentityInputs): string {
   return names === SOURCE_IDENTITY ? ' (or set AZURE_CLIENT_ID and AZURE_TENANT_ID)' : ''
 }
 
-/** An absolute path for a path input (relative paths are taken from the working directory). */
 /** The selection's options on the command line (backup and copy), as `parseArgs` declares them. */
 export const SELECTION_CLI_OPTIONS = {
   types: { type: 'string' },
@@ -370,6 +369,7 @@ export function selectionInputs(values: {
   }
 }
 
+/** An absolute path for a path input (relative paths are taken from the working directory). */
 export function absolutePath(raw: string): string {
   return isAbsolute(raw) ? raw : resolve(raw)
 }
