@@ -17,3 +17,12 @@ export function azEnvironment(testbed: Pick<Testbed, 'env'>, configDir: string):
     NO_PROXY: testbed.env.NO_PROXY
   }
 }
+
+/**
+ * `az login` as the test bed's first app (a service principal in the default tenant), with the
+ * credential arguments (`-p <secret>` or `--federated-token <jwt>`) and any other flags.
+ */
+export function azLoginArgs(testbed: Pick<Testbed, 'layout'>, ...rest: string[]): string[] {
+  const app = testbed.layout.apps[0]
+  return ['login', '--service-principal', '-u', app.clientId, '--tenant', testbed.layout.tenantId, ...rest]
+}

@@ -13,7 +13,7 @@ import { KeyVaultManagementClient, type Vault } from '@azure/arm-keyvault'
 import { SubscriptionClient } from '@azure/arm-resources-subscriptions'
 import { ClientSecretCredential } from '@azure/identity'
 import { startTestbed, type Testbed } from '../../testbed/index.js'
-import { azEnvironment } from '../../testbed/azure-cli.js'
+import { azEnvironment, azLoginArgs } from '../../testbed/azure-cli.js'
 import { azPath, withAz } from './azure-cli-present.js'
 import { httpsJson, tokenFor, viaProxy } from './support.js'
 
@@ -324,17 +324,7 @@ describe('Resource Manager', () => {
         JSON.parse(
           (await promisify(execFile)('az', [...args, '-o', 'json'], { env, timeout: 60_000 })).stdout
         )
-      const app = testbed.layout.apps[0]
-      const accounts = await az(
-        'login',
-        '--service-principal',
-        '-u',
-        app.clientId,
-        '--tenant',
-        testbed.layout.tenantId,
-        '-p',
-        app.clientSecret!
-      )
+      const accounts = await az(...azLoginArgs(testbed, '-p', testbed.layout.apps[0].clientSecret!))
       expect(accounts).toEqual([expect.objectContaining({ id: SUB, name: 'Test Bed', state: 'Enabled' })])
       const vaults = await az('keyvault', 'list')
       expect(vaults.map((v: { name: string; resourceGroup: string }) => [v.name, v.resourceGroup])).toEqual(

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { startTestbed, type Testbed } from '../../testbed/index.js'
-import { azEnvironment } from '../../testbed/azure-cli.js'
+import { azEnvironment, azLoginArgs } from '../../testbed/azure-cli.js'
 import { AZ_SKIP_REASON, azPath } from './azure-cli-present.js'
 
 const run = promisify(execFile)
@@ -28,17 +28,7 @@ describeWithAz(`the Azure CLI against the test bed${azPath ? '' : ` (skipped: ${
   }
 
   const login = (dir: string, credential: string[]) =>
-    az(
-      dir,
-      'login',
-      '--service-principal',
-      '-u',
-      testbed.layout.apps[0].clientId,
-      '--tenant',
-      testbed.layout.tenantId,
-      '--allow-no-subscriptions',
-      ...credential
-    )
+    az(dir, ...azLoginArgs(testbed, '--allow-no-subscriptions', ...credential))
 
   const rest = (dir: string, method: string, url: string) =>
     az(dir, 'rest', '--method', method, '--url', url, '--resource', 'https://vault.azure.net')

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Testbed } from '../index.js'
-import { azEnvironment } from '../azure-cli.js'
+import { azEnvironment, azLoginArgs } from '../azure-cli.js'
 import { median, runMeasured } from './probe.js'
 import type { WorkloadItem } from './workload.js'
 
@@ -49,17 +49,7 @@ export async function measureAzLoop(
   // The secret goes only into argv of a local process; it is never printed.
   const signIn = await runMeasured(
     AZ,
-    [
-      'login',
-      '--service-principal',
-      '-u',
-      app.clientId,
-      '--tenant',
-      testbed.layout.tenantId,
-      '--allow-no-subscriptions',
-      '-p',
-      app.clientSecret ?? ''
-    ],
+    azLoginArgs(testbed, '--allow-no-subscriptions', '-p', app.clientSecret ?? ''),
     env
   )
   if (signIn.exitCode !== 0) return { ...empty, note: `az login failed: ${signIn.stderr.slice(0, 500)}` }
